@@ -1,0 +1,73 @@
+"""callback_data for inline buttons: short, parseable, and never over Telegram's 64-byte limit.
+
+Formats (fields separated by ":"):
+  r:<rule_id>:<question_id>      open a rule offered for a question (question_id 0: none)
+  o:<rule_id>:<topic_id>:<page>  open a rule from a topic page (its back button returns there)
+  v:<+|->:<rule_id>:<question_id> vote on an answer
+  T                              the topic list
+  t:<topic_id>:<page>            one page of a topic's rules
+  l:<lang>                       set the language
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MAX_BYTES = 64
+
+
+@dataclass(frozen=True)
+class Callback:
+    kind: str
+    args: tuple[str, ...]
+
+
+def _make(*parts: object) -> str:
+    data = ":".join(str(p) for p in parts)
+    if len(data.encode()) > MAX_BYTES:
+        raise ValueError(f"callback_data over {MAX_BYTES} bytes: {data!r}")
+    return data
+
+
+def open_rule(rule_id: str, question_id: int = 0) -> str:
+    return _make("r", rule_id, question_id)
+
+
+def open_rule_from_topic(rule_id: str, topic_id: str, page: int) -> str:
+    return _make("o", rule_id, topic_id, page)
+
+
+def vote(up: bool, rule_id: str, question_id: int) -> str:
+    return _make("v", "+" if up else "-", rule_id, question_id)
+
+
+def topics() -> str:
+    return "T"
+
+
+def topic_page(topic_id: str, page: int) -> str:
+    return _make("t", topic_id, page)
+
+
+def language(lang: str) -> str:
+    return _make("l", lang)
+
+
+_ARITY = {"r": 2, "o": 3, "v": 3, "T": 0, "t": 2, "l": 1}
+
+
+def parse(data: str | None) -> Callback | None:
+    """None for anything this bot did not make (old buttons, forged data)."""
+    if not data or len(data.encode()) > MAX_BYTES:
+        return None
+    kind, *args = data.split(":")
+    if _ARITY.get(kind) != len(args):
+        return None
+    return Callback(kind, tuple(args))
+
+
+def as_int(value: str, default: int = 0) -> int:
+    try:
+        return max(0, int(value))
+    except ValueError:
+        return default

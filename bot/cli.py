@@ -1,0 +1,111 @@
+"""Command line: `python main.py` runs the bot; `ask` answers offline; `kb validate` checks the knowledge."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.config import PROJECT_ROOT, SettingsError, load_settings
+from bot.kb import KnowledgeError, load_knowledge
+from bot.matcher import MatchResult
+
+
+def result_json(result: MatchResult) -> dict[str, Any]:
+    """The `ask --json` contract: one flat object per question."""
+    best = result.best
+    rule = best.rule if best else None
+    return {
+        "query": result.query,
+        "matched": result.matched,
+        "status": result.status,
+        "rule_id": rule.id if rule else None,
+        "verdict": rule.verdict if rule else None,
+        "title": rule.title if rule else None,
+        "confidence": best.score if best else 0.0,
+        "basis": [{"source": b.source, "article": b.article} for b in rule.basis] if rule else [],
+        "alternatives": [
+            {"rule_id": c.rule.id, "title": c.rule.title, "confidence": c.score} for c in result.alternatives
+        ],
+    }
+
+
+def _ask(args: argparse.Namespace, knowledge_dir: Path) -> int:
+    from bot.engine import load_engine
+
+    engine = load_engine(knowledge_dir)
+    if args.question == "-":
+        for line in sys.stdin:
+            if line.strip():
+                result = engine.matcher.match(line.strip())
+                if args.json:
+                    print(json.dumps(result_json(result), ensure_ascii=False), flush=True)
+                else:
+                    print(engine.renderer.result_text(result, args.lang) + "\n", flush=True)
+        return 0
+    result = engine.matcher.match(args.question)
+    if args.json:
+        print(json.dumps(result_json(result), ensure_ascii=False))
+    else:
+        print(engine.renderer.result_text(result, args.lang))
+    return 0
+
+
+def _validate(args: argparse.Namespace, knowledge_dir: Path) -> int:
+    laws = Path(args.laws) if args.laws else PROJECT_ROOT.parent / "shared" / "reference" / "laws"
+    kb = load_knowledge(knowledge_dir, laws_dir=laws if laws.is_dir() else None, strict=False)
+    for problem in kb.problems:
+        print(problem)
+    status = "FAILED" if kb.problems else "OK"
+    print(f"kb validate: {status}: {len(kb.rules)} rules in {len(kb.topics)} topics, "
+          f"{len(kb.sources)} sources, {len(kb.problems)} problem(s)")  # fmt: skip
+    return 1 if kb.problems else 0
+
+
+def _run(_args: argparse.Namespace, knowledge_dir: Path) -> int:
+    from bot.app import run_bot
+
+    settings = load_settings()
+    settings.require_token()
+    return run_bot(settings)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="main.py", description="Netra: netralitas ASN dalam Pemilu/Pilkada")
+    parser.add_argument("--knowledge", help="knowledge base folder (default: KNOWLEDGE_DIR or ./knowledge)")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the Telegram bot (the default)")
+    ask = sub.add_parser("ask", help="answer one question offline")
+    ask.add_argument("question", help='the question, or "-" to read one question per line from stdin')
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.add_argument("--lang", choices=("id", "en"), default="id")
+    kb = sub.add_parser("kb", help="knowledge base tools")
+    kb_sub = kb.add_subparsers(dest="kb_command", required=True)
+    validate = kb_sub.add_parser("validate", help="check every rule file against the schema and sources")
+    validate.add_argument("--laws", help="folder of regulation texts (default: ../shared/reference/laws)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        knowledge_dir = Path(args.knowledge) if args.knowledge else settings.knowledge_dir
+        if args.command == "ask":
+            return _ask(args, knowledge_dir)
+        if args.command == "kb":
+            return _validate(args, knowledge_dir)
+        return _run(args, knowledge_dir)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"error: the knowledge base has {len(exc.problems)} problem(s); run: python main.py kb validate",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    except BrokenPipeError:
+        return 0

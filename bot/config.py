@@ -1,0 +1,97 @@
+"""Settings from the environment (and an optional `.env`).
+
+Every problem is reported as a one-line `SettingsError` naming the setting, so `main.py` can print it
+instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(Exception):
+    """A missing or malformed setting; the message is one line that names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str | None = None
+    bot_api_base_url: str = DEFAULT_BASE_URL
+    bot_api_file_url: str = DEFAULT_FILE_URL
+    admin_ids: frozenset[int] = field(default_factory=frozenset)
+    admin_chat_id: int | None = None
+    data_dir: Path = Path("data")
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    knowledge_dir: Path = PROJECT_ROOT / "knowledge"
+
+    def require_token(self) -> str:
+        if not self.bot_token:
+            raise SettingsError("BOT_TOKEN is not set: put the token from @BotFather in the environment or .env")
+        return self.bot_token
+
+
+def _int(name: str, raw: str) -> int:
+    try:
+        return int(raw.strip())
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number (a Telegram id), got {raw!r}") from None
+
+
+def _url(name: str, raw: str) -> str:
+    if not raw.startswith(("http://", "https://")):
+        raise SettingsError(f"{name} must be an http(s) URL, got {raw!r}")
+    return raw
+
+
+def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> Settings:
+    """Read settings; the process environment wins over `.env`."""
+    values: dict[str, str] = {}
+    if env is None:
+        if env_file is not None and env_file.is_file():
+            values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        values.update(os.environ)
+    else:
+        values.update(env)
+
+    def get(name: str) -> str | None:
+        raw = values.get(name)
+        return raw.strip() if raw is not None and raw.strip() else None
+
+    kwargs: dict = {}
+    if token := get("BOT_TOKEN"):
+        if ":" not in token or any(c.isspace() for c in token):
+            raise SettingsError("BOT_TOKEN looks malformed: expected '<digits>:<secret>' from @BotFather")
+        kwargs["bot_token"] = token
+    if raw := get("BOT_API_BASE_URL"):
+        kwargs["bot_api_base_url"] = _url("BOT_API_BASE_URL", raw)
+    if raw := get("BOT_API_FILE_URL"):
+        kwargs["bot_api_file_url"] = _url("BOT_API_FILE_URL", raw)
+    if raw := get("ADMIN_IDS"):
+        kwargs["admin_ids"] = frozenset(_int("ADMIN_IDS", part) for part in raw.split(",") if part.strip())
+    if raw := get("ADMIN_CHAT_ID"):
+        kwargs["admin_chat_id"] = _int("ADMIN_CHAT_ID", raw)
+    if raw := get("DATA_DIR"):
+        kwargs["data_dir"] = Path(raw)
+    if raw := get("WEBHOOK_URL"):
+        kwargs["webhook_url"] = _url("WEBHOOK_URL", raw)
+    if raw := get("WEBHOOK_SECRET"):
+        kwargs["webhook_secret"] = raw
+    if raw := get("WEBHOOK_LISTEN"):
+        kwargs["webhook_listen"] = raw
+    if raw := get("WEBHOOK_PORT"):
+        kwargs["webhook_port"] = _int("WEBHOOK_PORT", raw)
+    if raw := get("KNOWLEDGE_DIR"):
+        kwargs["knowledge_dir"] = Path(raw)
+    return Settings(**kwargs)

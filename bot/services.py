@@ -1,0 +1,63 @@
+"""What the Telegram handlers need, in one object: the engine, storage, user keys and UI wording.
+
+Handlers fetch it with `services(context)`; it is built once in bot/app.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from telegram import User
+from telegram.ext import ContextTypes
+
+from bot.engine import Engine
+from bot.identity import UserKeys
+from bot.render import TEMPLATES_DIR
+from bot.store import Store
+
+MAX_QUESTION_CHARS = 1000  # Telegram allows 4096; a question longer than this is several questions
+
+
+class Ui:
+    """Short labels and one-line replies from templates/ui.yaml."""
+
+    def __init__(self, path: Path = TEMPLATES_DIR / "ui.yaml") -> None:
+        self._text: dict[str, dict[str, str]] = yaml.safe_load(path.read_text(encoding="utf-8"))
+
+    def __call__(self, key: str, lang: str, **fmt: object) -> str:
+        text = self._text.get(lang, self._text["id"]).get(key) or self._text["id"][key]
+        return text.format(**fmt) if fmt else text
+
+
+@dataclass
+class Services:
+    engine: Engine
+    store: Store
+    user_keys: UserKeys
+    ui: Ui = field(default_factory=Ui)
+    bot_username: str = ""
+    _langs: dict[str, str] = field(default_factory=dict)
+
+    async def language(self, user: User | None) -> str:
+        """The user's chosen language, else Telegram's language setting: English for English, else Indonesian."""
+        if user is None:
+            return "id"
+        key = self.user_keys.key(user.id)
+        lang = self._langs.get(key)
+        if lang is None:
+            lang = await self.store.get_language(key) or ("en" if (user.language_code or "").startswith("en") else "id")
+            if len(self._langs) > 100_000:
+                self._langs.clear()
+            self._langs[key] = lang
+        return lang
+
+    async def set_language(self, user: User, lang: str) -> None:
+        key = self.user_keys.key(user.id)
+        await self.store.set_language(key, lang)
+        self._langs[key] = lang
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    return context.application.bot_data["services"]

@@ -1,0 +1,111 @@
+"""The knowledge base schema check (`python main.py kb validate`), on the shipped files and broken ones."""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.cli import main
+from bot.kb import VERDICTS, KnowledgeError, load_knowledge
+from tests.conftest import KNOWLEDGE, SHARED
+
+LAWS = SHARED / "reference" / "laws"
+
+
+def test_shipped_knowledge_base_is_valid():
+    kb = load_knowledge(KNOWLEDGE, laws_dir=LAWS if LAWS.is_dir() else None, strict=False)
+    assert [str(p) for p in kb.problems] == []
+    assert len(kb.rules) >= 60
+    assert {r.verdict for r in kb.rules.values()} == set(VERDICTS)
+    for topic in kb.topics:
+        assert kb.rules_in(topic), f"topic {topic} has no rules"
+
+
+def test_shipped_rules_cite_articles_and_point_to_bkn_not_kasn():
+    kb = load_knowledge(KNOWLEDGE)
+    for rule in kb.rules.values():
+        assert rule.basis and all(b.article for b in rule.basis)
+        for text in (rule.answer, rule.sanction or ""):
+            # KASN was dissolved in 2024: "(me)lapor ke KASN" may only appear negated ("jangan lagi ...")
+            for m in re.finditer(r"\w+ ke KASN", text):
+                before = text[max(0, m.start() - 25) : m.start()].lower()
+                assert any(neg in before for neg in ("jangan", "tidak", "bukan")), (rule.id, m.group(0))
+
+
+def test_validate_command_passes(capsys):
+    assert main(["kb", "validate"]) == 0
+    assert "OK" in capsys.readouterr().out
+
+
+@pytest.fixture
+def broken(tmp_path) -> Path:
+    """A copy of the knowledge base to break."""
+    dst = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, dst)
+    return dst
+
+
+def _edit_first_rule(kb_dir: Path, change) -> str:
+    path = kb_dir / "rules" / "kampanye.yaml"
+    data = yaml.safe_load(path.read_text())
+    rule = data["rules"][0]
+    change(rule)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    return rule["id"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        (lambda r: r.update(verdict="mungkin"), "verdict", "must be one of"),
+        (lambda r: r.update(questions=["satu", "dua"]), "questions", "at least 5"),
+        (lambda r: r["basis"][0].update(source="uu-99-2099"), "basis[0].source", "unknown source"),
+        (lambda r: r["basis"][0].pop("article"), "basis[0].article", "missing"),
+        (lambda r: r["basis"][0].update(article="ayat 3"), "basis[0].article", "expected 'Pasal N"),
+        (lambda r: r.pop("answer"), "answer", "missing"),
+        (lambda r: r.update(topic="sanksi"), "topic", "must be 'kampanye'"),
+        (lambda r: r.update(verdit="boleh"), "verdit", "unknown field"),
+        (lambda r: r.pop("en"), "en", "English"),
+        (lambda r: r.update(related=["tidak-ada"]), "related", "unknown rule id"),
+        (lambda r: r.update(verdict="dilarang", sanction=None), "sanction", "prohibited act"),
+    ],
+)
+def test_validate_names_file_rule_and_field(broken, capsys, change, field, message):
+    rule_id = _edit_first_rule(broken, change)
+    assert main(["--knowledge", str(broken), "kb", "validate"]) == 1
+    out = capsys.readouterr().out
+    line = next(ln for ln in out.splitlines() if f": {field}:" in ln)
+    assert "rules/kampanye.yaml" in line and rule_id in line and message in line
+
+
+def test_validate_reports_bad_yaml_with_its_line(broken, capsys):
+    (broken / "rules" / "sanksi.yaml").write_text("rules:\n  - id: a\n    title: [unclosed\n")
+    assert main(["--knowledge", str(broken), "kb", "validate"]) == 1
+    assert "rules/sanksi.yaml: not valid YAML (line" in capsys.readouterr().out
+
+
+def test_validate_catches_duplicate_ids(broken, capsys):
+    first = yaml.safe_load((broken / "rules" / "kampanye.yaml").read_text())["rules"][0]
+    path = broken / "rules" / "sanksi.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["rules"].append({**first, "topic": "sanksi"})
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    assert main(["--knowledge", str(broken), "kb", "validate"]) == 1
+    assert "duplicate id" in capsys.readouterr().out
+
+
+def test_unverifiable_basis_must_say_so(broken, tmp_path):
+    _edit_first_rule(broken, lambda r: r["basis"].append({"source": "pkpu-10-2023", "article": "Pasal 11"}))
+    laws = tmp_path / "laws"
+    laws.mkdir()
+    (laws / "pp-94-2021.md").write_text("x")
+    kb = load_knowledge(broken, laws_dir=laws, strict=False)
+    assert any("verified: false" in p.message for p in kb.problems)
+
+
+def test_broken_knowledge_refuses_to_load(broken):
+    _edit_first_rule(broken, lambda r: r.update(verdict="?"))
+    with pytest.raises(KnowledgeError):
+        load_knowledge(broken)

@@ -25,13 +25,18 @@ from bot.text import Normaliser
 Status = Literal["answer", "ambiguous", "none"]
 
 MAX_QUERY_CHARS = 500  # longer messages are judged on their start; nobody asks two pages of question
-ANSWER_THRESHOLD = 0.50  # a best score at least this high can be answered...
-CLEAR_MARGIN = 0.06  # ...when it leads the runner-up by this much, or
-SURE_THRESHOLD = 0.80  # ...outright when it is this high
-MAYBE_THRESHOLD = 0.36  # below this, nothing is close enough to offer
-ALTERNATIVE_WINDOW = 0.12  # rules this close to the best are offered alongside it
+ANSWER_THRESHOLD = 0.30  # a best score at least this high can be answered...
+CLEAR_MARGIN = 0.015  # ...when it leads the runner-up by this much (a question of several words), or
+SHORT_MARGIN = 0.06  # ...by this much when the question has few words: "kampanye" alone fits many rules
+SHORT_QUERY = 3  # content words; at most this many is a short question
+SURE_THRESHOLD = 0.95  # ...outright when it is this high (a near-verbatim phrasing)
+MAYBE_THRESHOLD = 0.20  # below this, nothing is close enough to offer
+ALTERNATIVE_WINDOW = 0.08  # rules this close to the best are offered alongside it
 MAX_ALTERNATIVES = 4
-FUZZY_WEIGHT = 0.35  # share of rapidfuzz's ratio in an entry's score; the rest is word overlap
+BM25_WEIGHT = 0.7  # share of the rule-level BM25 score (all of a rule's entries as one document)
+FUZZY_WEIGHT = 0.1  # share of rapidfuzz's ratio against the rule's best entry
+OVERLAP_WEIGHT = 0.2  # share of the IDF-weighted word overlap with the rule's best entry
+BM25_K1, BM25_B = 1.2, 0.75
 TYPO_CUTOFF = 84  # an unknown query word is read as the known word this close to it
 
 
@@ -102,6 +107,17 @@ class Matcher:
             for tok in entry.weights:
                 self._by_token.setdefault(tok, []).append(i)
         self._typo_cache: dict[str, str | None] = {}
+        # BM25 over one document per rule, normalised so a query whose every word is in a rule scores near 1
+        self._rule_tf: list[Counter[str]] = [Counter() for _ in self.rules]
+        for index, tokens in texts:
+            self._rule_tf[index].update(tokens)
+        lengths = [sum(tf.values()) for tf in self._rule_tf]
+        avg = sum(lengths) / max(1, len(lengths))
+        self._bm25_norm = [BM25_K1 * (1 - BM25_B + BM25_B * n / avg) for n in lengths]
+        self._rules_by_token: dict[str, list[int]] = {}
+        for index, tf in enumerate(self._rule_tf):
+            for tok in tf:
+                self._rules_by_token.setdefault(tok, []).append(index)
 
     def match(self, query: str) -> MatchResult:
         exact = self.kb.rules.get(query.strip().lower())
@@ -143,15 +159,20 @@ class Matcher:
         ratios = process.extract(
             query_text, {i: self._entry_texts[i] for i in order}, scorer=fuzz.token_sort_ratio, limit=None
         )
-        scores: dict[int, float] = {}
+        best_entry: dict[int, float] = {}
         for _text, ratio, i in ratios:
             entry = self.entries[i]
             shared = sum(w for t, w in query_weights.items() if t in entry.weights)
             overlap = 2 * shared / (query_norm + entry.norm)
-            score = (1 - FUZZY_WEIGHT) * overlap + FUZZY_WEIGHT * ratio / 100
-            if score > scores.get(entry.rule_index, 0.0):
-                scores[entry.rule_index] = score
-        return scores
+            score = OVERLAP_WEIGHT * overlap + FUZZY_WEIGHT * ratio / 100
+            if score >= best_entry.get(entry.rule_index, -1.0):
+                best_entry[entry.rule_index] = score
+        bm25: dict[int, float] = {}
+        for tok, weight in query_weights.items():
+            for r in self._rules_by_token.get(tok, ()):
+                tf = self._rule_tf[r][tok]
+                bm25[r] = bm25.get(r, 0.0) + weight * tf / (tf + self._bm25_norm[r])
+        return {r: s + BM25_WEIGHT * bm25.get(r, 0.0) / query_norm for r, s in best_entry.items()}
 
     def _decide(
         self, query: str, tokens: tuple[str, ...], ranked: list[tuple[int, float]], in_domain: bool
@@ -165,7 +186,12 @@ class Matcher:
             for i, s in ranked[:MAX_ALTERNATIVES]
             if s >= best - ALTERNATIVE_WINDOW
         ]
-        if best >= SURE_THRESHOLD or (best >= ANSWER_THRESHOLD and best - second >= CLEAR_MARGIN):
+        short = len(set(tokens)) <= SHORT_QUERY
+        margin = SHORT_MARGIN if short else CLEAR_MARGIN
+        # rivals within the margin that give the same verdict do not make the answer uncertain
+        rivals = {self.rules[i].verdict for i, s in ranked[:MAX_ALTERNATIVES] if s > best - margin}
+        agreed = not short and best >= ANSWER_THRESHOLD and len(rivals) == 1
+        if best >= SURE_THRESHOLD or agreed or (best >= ANSWER_THRESHOLD and best - second >= margin):
             return MatchResult(query, tokens, "answer", tuple(close), in_domain)
         if len(close) < 2:
             close = [Candidate(self.rules[i], round(s, 3)) for i, s in ranked[:2]]

@@ -5,6 +5,7 @@ Handlers fetch it with `services(context)`; it is built once in bot/app.py.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,14 +22,17 @@ MAX_QUESTION_CHARS = 1000  # Telegram allows 4096; a question longer than this i
 
 
 class Ui:
-    """Short labels and one-line replies from templates/ui.yaml."""
+    """Short labels and one-line replies from templates/ui.yaml.
+
+    The strings are Telegram HTML (the bot's default parse mode); values filled in are escaped, since some
+    come from what the user typed."""
 
     def __init__(self, path: Path = TEMPLATES_DIR / "ui.yaml") -> None:
         self._text: dict[str, dict[str, str]] = yaml.safe_load(path.read_text(encoding="utf-8"))
 
     def __call__(self, key: str, lang: str, **fmt: object) -> str:
         text = self._text.get(lang, self._text["id"]).get(key) or self._text["id"][key]
-        return text.format(**fmt) if fmt else text
+        return text.format(**{k: html.escape(str(v)) for k, v in fmt.items()}) if fmt else text
 
 
 @dataclass

@@ -1,0 +1,141 @@
+"""The Telegram bot: python-telegram-bot's Application, wired to Netra's services.
+
+`build_application` is what tests run (against a local fake Bot API server); `run_bot` adds long polling
+or a webhook and signal handling for production.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.config import Settings
+from bot.engine import load_engine
+from bot.handlers import browse, general, inline, questions
+from bot.identity import UserKeys, load_or_create_secret
+from bot.ratelimit import RetryingRateLimiter
+from bot.services import Services
+from bot.store.sqlite import SqliteStore
+from bot.updates import PerChatUpdateProcessor
+
+log = logging.getLogger(__name__)
+
+DB_FILE = "netra.sqlite3"
+COMMANDS = {
+    "id": [
+        ("topik", "Jelajahi aturan per topik"),
+        ("cari", "Cari aturan dengan kata kunci"),
+        ("aturan", "Buka satu aturan menurut id-nya"),
+        ("tanya", "Ajukan pertanyaan (di grup)"),
+        ("bahasa", "Ganti bahasa / change language"),
+        ("help", "Bantuan dan daftar perintah"),
+    ],
+    "en": [
+        ("topik", "Browse the rules by topic"),
+        ("cari", "Search the rules"),
+        ("aturan", "Open one rule by its id"),
+        ("tanya", "Ask a question (in groups)"),
+        ("bahasa", "Change language / ganti bahasa"),
+        ("help", "Help and the list of commands"),
+    ],
+}
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level)
+    # httpx logs every request URL at INFO, and the URL holds the bot token
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def build_application(settings: Settings) -> Application:
+    engine = load_engine(settings.knowledge_dir)
+    store = SqliteStore(settings.data_dir / DB_FILE)
+    user_keys = UserKeys(load_or_create_secret(settings.data_dir))
+    svc = Services(engine=engine, store=store, user_keys=user_keys)
+
+    async def post_init(app: Application) -> None:
+        await store.open()
+        svc.bot_username = app.bot.username or ""
+        for lang, commands in COMMANDS.items():
+            await app.bot.set_my_commands(
+                [BotCommand(name, text) for name, text in commands], language_code=None if lang == "id" else lang
+            )
+
+    async def post_shutdown(_app: Application) -> None:
+        await store.close()
+
+    app = (
+        ApplicationBuilder()
+        .token(settings.require_token())
+        .base_url(settings.bot_api_base_url)
+        .base_file_url(settings.bot_api_file_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .rate_limiter(RetryingRateLimiter(overall_max_rate=30, overall_time_period=1))
+        .concurrent_updates(PerChatUpdateProcessor(256))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    app.bot_data["services"] = svc
+    register_handlers(app)
+    return app
+
+
+def register_handlers(app: Application) -> None:
+    new_message = filters.UpdateType.MESSAGE
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("start", general.on_start, filters=new_message))
+    app.add_handler(CommandHandler(["help", "bantuan"], general.on_help, filters=new_message))
+    app.add_handler(CommandHandler("bahasa", general.on_bahasa, filters=new_message))
+    app.add_handler(CommandHandler("topik", browse.on_topik, filters=new_message))
+    app.add_handler(CommandHandler("aturan", browse.on_aturan, filters=new_message))
+    app.add_handler(CommandHandler("cari", browse.on_cari, filters=new_message))
+    app.add_handler(CommandHandler("tanya", questions.on_tanya, filters=new_message))
+    app.add_handler(MessageHandler(new_message & private & filters.COMMAND, general.on_unknown_command))
+    app.add_handler(MessageHandler(new_message & private & filters.TEXT, questions.on_private_text))
+    app.add_handler(MessageHandler(new_message & filters.ChatType.GROUPS & filters.TEXT, questions.on_group_text))
+    app.add_handler(MessageHandler(new_message & private, general.on_not_text))
+    app.add_handler(CallbackQueryHandler(questions.on_open_rule, pattern=r"^r:"))
+    app.add_handler(CallbackQueryHandler(questions.on_vote, pattern=r"^v:"))
+    app.add_handler(CallbackQueryHandler(browse.on_topics_button, pattern=r"^T$"))
+    app.add_handler(CallbackQueryHandler(browse.on_topic_page, pattern=r"^t:"))
+    app.add_handler(CallbackQueryHandler(browse.on_open_rule_from_topic, pattern=r"^o:"))
+    app.add_handler(CallbackQueryHandler(general.on_language_button, pattern=r"^l:"))
+    app.add_handler(CallbackQueryHandler(general.on_stale_button))
+    app.add_handler(InlineQueryHandler(inline.on_inline_query))
+    app.add_error_handler(general.on_error)
+
+
+def run_bot(settings: Settings) -> int:
+    """Long polling, or a webhook when WEBHOOK_URL is set; SIGINT/SIGTERM stop it cleanly."""
+    configure_logging()
+    app = build_application(settings)
+    if settings.webhook_url:
+        secret = settings.webhook_secret or secrets.token_urlsafe(32)
+        log.info("serving a webhook on %s:%d", settings.webhook_listen, settings.webhook_port)
+        app.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path="telegram",
+            webhook_url=settings.webhook_url,
+            secret_token=secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        log.info("long polling for updates")
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0

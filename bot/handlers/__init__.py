@@ -1,0 +1,1 @@
+"""Telegram handlers, one module per concern; bot/app.py registers them."""

@@ -1,0 +1,390 @@
+"""A local fake of the Telegram Bot API, for driving the real `Application` over HTTP.
+
+It serves `/bot<token>/<method>` on 127.0.0.1, hands out queued updates through `getUpdates` (long polling),
+records what the bot sends, and rejects what Telegram rejects: malformed HTML entities, text over 4096
+characters, empty text, callback_data over 64 bytes, buttons without text or action. It can misbehave on
+request: 429 with retry_after, 5xx, or a dropped connection, for the next N calls of a method.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import itertools
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_ID = 777000
+BOT_USERNAME = "netra_test_bot"
+ALLOWED_TAGS = {
+    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "tg-emoji",
+    "code", "pre", "blockquote",
+}  # fmt: skip
+JSON_FIELDS = {"reply_markup", "results", "commands", "allowed_updates", "link_preview_options", "reply_parameters"}
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:=\"[^\"]*\")?)*)\s*>")
+_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
+
+
+class ApiError(Exception):
+    def __init__(self, description: str, code: int = 400) -> None:
+        super().__init__(description)
+        self.description, self.code = description, code
+
+
+def parse_html(text: str) -> str:
+    """Telegram's reading of parse_mode=HTML: the plain text, or ApiError for what it cannot parse."""
+    out: list[str] = []
+    stack: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "<":
+            m = _TAG.match(text, i)
+            if not m:
+                raise ApiError(f"Bad Request: can't parse entities: Unsupported start tag at byte offset {i}")
+            closing, name = m.group(1) == "/", m.group(2).lower()
+            if name not in ALLOWED_TAGS:
+                raise ApiError(f'Bad Request: can\'t parse entities: Unsupported start tag "{name}"')
+            if closing:
+                if not stack or stack[-1] != name:
+                    raise ApiError(f'Bad Request: can\'t parse entities: Unmatched end tag "{name}"')
+                stack.pop()
+            else:
+                stack.append(name)
+            i = m.end()
+        elif ch == "&":
+            m = _ENTITY.match(text, i)
+            if not m:
+                raise ApiError(f"Bad Request: can't parse entities: Unsupported entity at byte offset {i}")
+            out.append(html.unescape(m.group(0)))
+            i = m.end()
+        elif ch == ">":
+            raise ApiError(f"Bad Request: can't parse entities: Unexpected '>' at byte offset {i}")
+        else:
+            out.append(ch)
+            i += 1
+    if stack:
+        raise ApiError(
+            f"Bad Request: can't parse entities: Can't find end tag corresponding to start tag \"{stack[-1]}\""
+        )
+    return "".join(out)
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    ok: bool
+    result: Any = None
+    error: str | None = None
+    text: str | None = None  # plain text, as a user sees it
+    html: str | None = None  # the text as sent
+
+
+@dataclass
+class FakeTelegram:
+    token: str
+    calls: list[Call] = field(default_factory=list)
+    faults: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    _updates: list[dict[str, Any]] = field(default_factory=list)
+    _update_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _message_ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
+    _messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    _new_update: asyncio.Event = field(default_factory=asyncio.Event)
+    _runner: web.AppRunner | None = None
+    base: str = ""
+
+    # ---------------------------------------------------------------- lifecycle
+
+    async def start(self) -> str:
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base = f"http://127.0.0.1:{port}"
+        return self.base
+
+    async def stop(self) -> None:
+        self._new_update.set()
+        if self._runner:
+            await self._runner.cleanup()
+
+    # ---------------------------------------------------------------- test helpers
+
+    def fail(self, method: str, kind: str, times: int = 1, retry_after: int = 1) -> None:
+        """The next `times` calls of `method` fail: kind '429', '500', '502' or 'drop'."""
+        self.faults.setdefault(method, []).extend([(kind, retry_after)] * times)
+
+    def push(self, update: dict[str, Any]) -> dict[str, Any]:
+        update = {"update_id": next(self._update_ids), **update}
+        self._updates.append(update)
+        self._new_update.set()
+        return update
+
+    def user(self, user_id: int, first_name: str = "Budi", username: str | None = None, lang: str = "id") -> dict:
+        user = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": lang}
+        if username:
+            user["username"] = username
+        return user
+
+    def send_text(
+        self, user: dict, text: str, chat: dict | None = None, reply_to: dict | None = None, **extra: Any
+    ) -> dict[str, Any]:
+        """A user's message; commands and mentions get their entities, as Telegram's clients add them."""
+        chat = chat or {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+        message = {"message_id": next(self._message_ids), "from": user, "chat": chat, "date": int(time.time())}
+        if text is not None:
+            message["text"] = text
+            entities = []
+            if text.startswith("/"):
+                entities.append({"type": "bot_command", "offset": 0, "length": len(text.split()[0])})
+            for m in re.finditer(r"@\w+", text):
+                entities.append({"type": "mention", "offset": m.start(), "length": m.end() - m.start()})
+            if entities:
+                message["entities"] = entities
+        if reply_to:
+            message["reply_to_message"] = reply_to
+        message.update(extra)
+        self.push({"message": message})
+        return message
+
+    def press(self, user: dict, message: dict, data: str) -> dict[str, Any]:
+        """A user pressing an inline button under `message` (a message the bot sent)."""
+        return self.push(
+            {
+                "callback_query": {
+                    "id": str(next(self._update_ids) * 7919),
+                    "from": user,
+                    "message": message,
+                    "chat_instance": "ci",
+                    "data": data,
+                }
+            }
+        )
+
+    def inline(self, user: dict, query: str) -> dict[str, Any]:
+        return self.push(
+            {"inline_query": {"id": str(next(self._update_ids) * 104729), "from": user, "query": query, "offset": ""}}
+        )
+
+    def sent(self, chat_id: int | None = None, method: str | None = None) -> list[Call]:
+        """Successful calls that show something to users, optionally for one chat or method."""
+        shown = ("sendMessage", "editMessageText", "editMessageReplyMarkup", "answerCallbackQuery", "answerInlineQuery")
+        return [
+            c
+            for c in self.calls
+            if c.ok
+            and (method is None or c.method == method)
+            and (method is not None or c.method in shown)
+            and (chat_id is None or str(c.params.get("chat_id")) == str(chat_id))
+        ]
+
+    def messages_to(self, chat_id: int) -> list[Call]:
+        return [c for c in self.sent(chat_id) if c.method in ("sendMessage", "editMessageText")]
+
+    async def wait_for(self, predicate, timeout: float = 10.0) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            result = predicate()
+            if result:
+                return result
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"timed out after {timeout}s waiting; calls so far: {[c.method for c in self.calls]}")
+
+    async def wait_messages(self, chat_id: int, count: int, timeout: float = 10.0) -> list[Call]:
+        await self.wait_for(lambda: len(self.messages_to(chat_id)) >= count, timeout)
+        return self.messages_to(chat_id)
+
+    def message_of(self, call: Call) -> dict[str, Any]:
+        """The Message object the bot got back for a send or edit (to press its buttons)."""
+        return call.result
+
+    # ---------------------------------------------------------------- the API
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        if request.match_info["token"] != self.token:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        method = request.match_info["method"]
+        params = await self._params(request)
+        queue = self.faults.get(method)
+        if queue:
+            kind, retry_after = queue.pop(0)
+            self.calls.append(Call(method, params, False, error=f"fault {kind}"))
+            if kind == "drop":
+                assert request.transport is not None
+                request.transport.abort()
+                return web.Response(status=500)
+            if kind == "429":
+                body = {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": f"Too Many Requests: retry after {retry_after}",
+                    "parameters": {"retry_after": retry_after},
+                }
+                return web.json_response(body, status=429)
+            code = int(kind)
+            return web.json_response(
+                {"ok": False, "error_code": code, "description": "Internal Server Error"}, status=code
+            )
+        handler = getattr(self, f"_api_{method}", None)
+        if handler is None:
+            return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
+        try:
+            result, call = await handler(params) if asyncio.iscoroutinefunction(handler) else handler(params)
+        except ApiError as err:
+            self.calls.append(Call(method, params, False, error=err.description))
+            return web.json_response(
+                {"ok": False, "error_code": err.code, "description": err.description}, status=err.code
+            )
+        if call is not None:
+            self.calls.append(call)
+        return web.json_response({"ok": True, "result": result})
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        if request.content_type == "application/json":
+            raw: dict[str, Any] = await request.json()
+        else:
+            raw = dict(await request.post()) if request.can_read_body else {}
+        params: dict[str, Any] = {}
+        for key, value in raw.items():
+            if key in JSON_FIELDS and isinstance(value, str):
+                value = json.loads(value)
+            params[key] = value
+        return params
+
+    def _bot(self) -> dict[str, Any]:
+        return {
+            "id": BOT_ID, "is_bot": True, "first_name": "Netra", "username": BOT_USERNAME,
+            "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": True,
+        }  # fmt: skip
+
+    def _api_getMe(self, params):
+        return self._bot(), None
+
+    def _api_deleteWebhook(self, params):
+        return True, Call("deleteWebhook", params, True, True)
+
+    def _api_setWebhook(self, params):
+        return True, Call("setWebhook", params, True, True)
+
+    def _api_setMyCommands(self, params):
+        for command in params.get("commands", []):
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", command["command"]) or not 1 <= len(command["description"]) <= 256:
+                raise ApiError("Bad Request: BOT_COMMAND_INVALID")
+        return True, Call("setMyCommands", params, True, True)
+
+    def _api_sendChatAction(self, params):
+        return True, None
+
+    async def _api_getUpdates(self, params):
+        offset = int(params.get("offset") or 0)
+        timeout = float(params.get("timeout") or 0)
+        self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        if not self._updates and timeout:
+            self._new_update.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._new_update.wait(), timeout)
+        limit = int(params.get("limit") or 100)
+        return self._updates[:limit], None
+
+    def _check_text(self, params: dict[str, Any], key: str = "text") -> str:
+        text = params.get(key)
+        if text is None or text == "":
+            raise ApiError("Bad Request: message text is empty")
+        plain = parse_html(text) if str(params.get("parse_mode", "")).upper() == "HTML" else text
+        if not plain.strip():
+            raise ApiError("Bad Request: message text is empty")
+        if utf16_len(plain) > 4096:
+            raise ApiError("Bad Request: message is too long")
+        return plain
+
+    def _check_markup(self, markup: dict[str, Any] | None) -> None:
+        if not markup:
+            return
+        for row in markup.get("inline_keyboard", []):
+            for button in row:
+                if not button.get("text", "").strip():
+                    raise ApiError("Bad Request: BUTTON_TEXT_EMPTY")
+                actions = [k for k in button if k != "text"]
+                if len(actions) != 1:
+                    raise ApiError("Bad Request: can't parse inline keyboard button: exactly one action expected")
+                data = button.get("callback_data")
+                if data is not None and not 1 <= len(data.encode()) <= 64:
+                    raise ApiError("Bad Request: BUTTON_DATA_INVALID")
+
+    def _chat(self, chat_id: Any) -> dict[str, Any]:
+        cid = int(chat_id)
+        return {"id": cid, "type": "private" if cid > 0 else "supergroup"}
+
+    def _api_sendMessage(self, params):
+        plain = self._check_text(params)
+        self._check_markup(params.get("reply_markup"))
+        message = {
+            "message_id": next(self._message_ids),
+            "from": self._bot(),
+            "chat": self._chat(params["chat_id"]),
+            "date": int(time.time()),
+            "text": plain,
+        }
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        self._messages[(int(params["chat_id"]), message["message_id"])] = message
+        return message, Call("sendMessage", params, True, message, text=plain, html=params["text"])
+
+    def _api_editMessageText(self, params):
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        message = self._messages.get(key)
+        if message is None:
+            raise ApiError("Bad Request: message to edit not found")
+        plain = self._check_text(params)
+        self._check_markup(params.get("reply_markup"))
+        if plain == message.get("text") and params.get("reply_markup") == message.get("reply_markup"):
+            raise ApiError("Bad Request: message is not modified")
+        message = {**message, "text": plain, "edit_date": int(time.time())}
+        message.pop("reply_markup", None)
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        self._messages[key] = message
+        return message, Call("editMessageText", params, True, message, text=plain, html=params["text"])
+
+    def _api_editMessageReplyMarkup(self, params):
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        message = self._messages.get(key)
+        if message is None:
+            raise ApiError("Bad Request: message to edit not found")
+        self._check_markup(params.get("reply_markup"))
+        message = {**message}
+        message.pop("reply_markup", None)
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        self._messages[key] = message
+        return message, Call("editMessageReplyMarkup", params, True, message)
+
+    def _api_answerCallbackQuery(self, params):
+        if len(params.get("text") or "") > 200:
+            raise ApiError("Bad Request: MESSAGE_TOO_LONG")
+        return True, Call("answerCallbackQuery", params, True, True, text=params.get("text"))
+
+    def _api_answerInlineQuery(self, params):
+        results = params.get("results", [])
+        if len(results) > 50:
+            raise ApiError("Bad Request: RESULTS_TOO_MUCH")
+        for result in results:
+            if not 1 <= len(str(result.get("id", "")).encode()) <= 64:
+                raise ApiError("Bad Request: RESULT_ID_INVALID")
+            content = result.get("input_message_content", {})
+            self._check_text({"text": content.get("message_text"), "parse_mode": content.get("parse_mode")})
+        return True, Call("answerInlineQuery", params, True, True)

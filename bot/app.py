@@ -61,7 +61,8 @@ def configure_logging(level: int = logging.INFO) -> None:
     logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
-def build_application(settings: Settings) -> Application:
+def build_application(settings: Settings, max_rate: float = 30) -> Application:
+    """`max_rate`: messages per second overall, Telegram's flood limit (benchmarks raise it)."""
     engine = load_engine(settings.knowledge_dir)
     store = SqliteStore(settings.data_dir / DB_FILE)
     user_keys = UserKeys(load_or_create_secret(settings.data_dir))
@@ -84,7 +85,7 @@ def build_application(settings: Settings) -> Application:
         .base_url(settings.bot_api_base_url)
         .base_file_url(settings.bot_api_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .rate_limiter(RetryingRateLimiter(overall_max_rate=30, overall_time_period=1))
+        .rate_limiter(RetryingRateLimiter(overall_max_rate=max_rate, overall_time_period=1))
         .concurrent_updates(PerChatUpdateProcessor(256))
         .post_init(post_init)
         .post_shutdown(post_shutdown)

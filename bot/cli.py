@@ -65,11 +65,19 @@ def _validate(args: argparse.Namespace, knowledge_dir: Path) -> int:
 
 
 def _run(_args: argparse.Namespace, knowledge_dir: Path) -> int:
+    from telegram.error import InvalidToken, NetworkError
+
     from bot.app import run_bot
 
     settings = load_settings()
     settings.require_token()
-    return run_bot(settings)
+    try:
+        return run_bot(settings)
+    except InvalidToken:
+        raise SettingsError("BOT_TOKEN was rejected by Telegram: check the token from @BotFather") from None
+    except NetworkError as exc:
+        print(f"error: cannot reach the Bot API at {settings.bot_api_base_url}: {exc}", file=sys.stderr)
+        return 3
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,6 +12,7 @@ base only knows neutrality rules, and a confident wrong answer is worse than non
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ BM25_WEIGHT = 0.7  # share of the rule-level BM25 score (all of a rule's entries
 FUZZY_WEIGHT = 0.1  # share of rapidfuzz's ratio against the rule's best entry
 OVERLAP_WEIGHT = 0.2  # share of the IDF-weighted word overlap with the rule's best entry
 BM25_K1, BM25_B = 1.2, 0.75
+CANDIDATE_RULES = 16  # rules (best by BM25) whose entries are scored in full
 TYPO_CUTOFF = 84  # an unknown query word is read as the known word this close to it
 
 
@@ -102,10 +104,6 @@ class Matcher:
             weights = {t: self.idf[t] for t in set(tokens)}
             self.entries.append(_Entry(index, " ".join(tokens), weights, sum(weights.values())))
         self._entry_texts = [e.text for e in self.entries]
-        self._by_token: dict[str, list[int]] = {}
-        for i, entry in enumerate(self.entries):
-            for tok in entry.weights:
-                self._by_token.setdefault(tok, []).append(i)
         self._typo_cache: dict[str, str | None] = {}
         # BM25 over one document per rule, normalised so a query whose every word is in a rule scores near 1
         self._rule_tf: list[Counter[str]] = [Counter() for _ in self.rules]
@@ -114,10 +112,13 @@ class Matcher:
         lengths = [sum(tf.values()) for tf in self._rule_tf]
         avg = sum(lengths) / max(1, len(lengths))
         self._bm25_norm = [BM25_K1 * (1 - BM25_B + BM25_B * n / avg) for n in lengths]
-        self._rules_by_token: dict[str, list[int]] = {}
+        self._postings: dict[str, list[tuple[int, int]]] = {}
         for index, tf in enumerate(self._rule_tf):
-            for tok in tf:
-                self._rules_by_token.setdefault(tok, []).append(index)
+            for tok, count in tf.items():
+                self._postings.setdefault(tok, []).append((index, count))
+        self._rule_entries: list[list[int]] = [[] for _ in self.rules]
+        for i, entry in enumerate(self.entries):
+            self._rule_entries[entry.rule_index].append(i)
 
     def match(self, query: str) -> MatchResult:
         exact = self.kb.rules.get(query.strip().lower())
@@ -149,30 +150,29 @@ class Matcher:
         return self._typo_cache[token] or token
 
     def _score(self, tokens: list[str]) -> dict[int, float]:
+        """BM25 over whole rules picks the candidates; only their entries get the costlier entry scores,
+        so a query costs one pass over the postings plus a bounded amount of fuzzy matching."""
         query_weights = {t: self.idf.get(t, self._unknown_idf) for t in set(tokens)}
         query_norm = sum(query_weights.values())
-        candidates = {i for t in query_weights for i in self._by_token.get(t, ())}
-        if not candidates:
+        bm25: dict[int, float] = {}
+        for tok, weight in query_weights.items():
+            for r, tf in self._postings.get(tok, ()):
+                bm25[r] = bm25.get(r, 0.0) + weight * tf / (tf + self._bm25_norm[r])
+        if not bm25:
             return {}
         query_text = " ".join(tokens)
-        order = sorted(candidates)
-        ratios = process.extract(
-            query_text, {i: self._entry_texts[i] for i in order}, scorer=fuzz.token_sort_ratio, limit=None
-        )
+        shortlist = heapq.nlargest(CANDIDATE_RULES, bm25, key=bm25.__getitem__)
+        entry_ids = [i for r in shortlist for i in self._rule_entries[r]]
+        ratios = [fuzz.token_sort_ratio(query_text, self._entry_texts[i]) for i in entry_ids]
         best_entry: dict[int, float] = {}
-        for _text, ratio, i in ratios:
+        for i, ratio in zip(entry_ids, ratios, strict=True):
             entry = self.entries[i]
             shared = sum(w for t, w in query_weights.items() if t in entry.weights)
             overlap = 2 * shared / (query_norm + entry.norm)
             score = OVERLAP_WEIGHT * overlap + FUZZY_WEIGHT * ratio / 100
-            if score >= best_entry.get(entry.rule_index, -1.0):
+            if score > best_entry.get(entry.rule_index, -1.0):
                 best_entry[entry.rule_index] = score
-        bm25: dict[int, float] = {}
-        for tok, weight in query_weights.items():
-            for r in self._rules_by_token.get(tok, ()):
-                tf = self._rule_tf[r][tok]
-                bm25[r] = bm25.get(r, 0.0) + weight * tf / (tf + self._bm25_norm[r])
-        return {r: s + BM25_WEIGHT * bm25.get(r, 0.0) / query_norm for r, s in best_entry.items()}
+        return {r: best_entry.get(r, 0.0) + BM25_WEIGHT * bm25[r] / query_norm for r in shortlist}
 
     def _decide(
         self, query: str, tokens: tuple[str, ...], ranked: list[tuple[int, float]], in_domain: bool

@@ -103,15 +103,20 @@ class FakeTelegram:
     _new_update: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
     base: str = ""
+    _pushed_at: dict[int, list[float]] = field(default_factory=dict)
+    latencies: list[float] = field(default_factory=list)
 
     # ---------------------------------------------------------------- lifecycle
 
-    async def start(self) -> str:
+    async def start(self, port: int = 0, control: bool = False) -> str:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        if control:  # for benchmarks driving the fake from another process
+            app.router.add_post("/_control/push", self._control_push)
+            app.router.add_get("/_control/stats", self._control_stats)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.base = f"http://127.0.0.1:{port}"
@@ -130,6 +135,8 @@ class FakeTelegram:
 
     def push(self, update: dict[str, Any]) -> dict[str, Any]:
         update = {"update_id": next(self._update_ids), **update}
+        if "message" in update:
+            self._pushed_at.setdefault(update["message"]["chat"]["id"], []).append(time.perf_counter())
         self._updates.append(update)
         self._new_update.set()
         return update
@@ -265,6 +272,15 @@ class FakeTelegram:
             params[key] = value
         return params
 
+    async def _control_push(self, request: web.Request) -> web.Response:
+        for update in (await request.json())["updates"]:
+            self.push(update)
+        return web.json_response({"ok": True})
+
+    async def _control_stats(self, request: web.Request) -> web.Response:
+        sent = sum(1 for c in self.calls if c.ok and c.method == "sendMessage")
+        return web.json_response({"sent": sent, "latencies": self.latencies})
+
     def _bot(self) -> dict[str, Any]:
         return {
             "id": BOT_ID, "is_bot": True, "first_name": "Netra", "username": BOT_USERNAME,
@@ -342,6 +358,9 @@ class FakeTelegram:
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
         self._messages[(int(params["chat_id"]), message["message_id"])] = message
+        pending = self._pushed_at.get(int(params["chat_id"]))
+        if pending:
+            self.latencies.append(time.perf_counter() - pending.pop(0))
         return message, Call("sendMessage", params, True, message, text=plain, html=params["text"])
 
     def _api_editMessageText(self, params):

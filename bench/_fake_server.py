@@ -6,7 +6,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.fake_telegram import FakeTelegram  # noqa: E402
+from tests.fake_telegram import FakeTelegram
 
 
 async def main(token: str) -> None:

@@ -6,11 +6,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from telegram import Update  # noqa: E402
-from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters  # noqa: E402
+from telegram import Update
+from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 
-from bot.app import build_application, configure_logging  # noqa: E402
-from bot.config import Settings  # noqa: E402
+from bot.app import build_application, configure_logging
+from bot.config import Settings
 
 
 async def fixed_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -6,7 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
 from bot import callbacks
-from bot.handlers.common import answer_html, answer_keyboard, edit_html, reply_html, topics_keyboard
+from bot.handlers.common import answer_html, answer_keyboard, edit_html, read_press, reply_html, topics_keyboard
 from bot.render import rule_text
 from bot.services import Services, services
 
@@ -71,18 +71,18 @@ async def on_topics_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 
 async def on_topic_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    s = services(context)
-    query = update.callback_query
-    lang = await s.language(update.effective_user)
-    data = callbacks.parse(query.data)
-    topic = s.engine.kb.topics.get(data.args[0]) if data else None
-    if topic is None or not isinstance(query.message, Message):
-        await query.answer(s.ui("expired", lang), show_alert=True)
+    press = await read_press(update, context)
+    if press is None:
         return
-    await query.answer()
+    s, lang = press.s, press.lang
+    topic = s.engine.kb.topics.get(press.args[0])
+    if topic is None:
+        await press.expired()
+        return
+    await press.query.answer()
     rules = s.engine.kb.rules_in(topic.id)
     pages = max(1, -(-len(rules) // PAGE_SIZE))
-    page = min(callbacks.as_int(data.args[1]), pages - 1)
+    page = min(callbacks.as_int(press.args[1]), pages - 1)
     shown = rules[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     rows = [
         [
@@ -109,19 +109,19 @@ async def on_topic_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         total=len(rules),
         lang=lang,
     )
-    await edit_html(query.message, html, InlineKeyboardMarkup(rows))
+    await edit_html(press.message, html, InlineKeyboardMarkup(rows))
 
 
 async def on_open_rule_from_topic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    s = services(context)
-    query = update.callback_query
-    lang = await s.language(update.effective_user)
-    data = callbacks.parse(query.data)
-    rule = s.engine.kb.rules.get(data.args[0]) if data else None
-    if rule is None or not isinstance(query.message, Message):
-        await query.answer(s.ui("expired", lang), show_alert=True)
+    press = await read_press(update, context)
+    if press is None:
         return
-    await query.answer()
+    s, lang = press.s, press.lang
+    rule = s.engine.kb.rules.get(press.args[0])
+    if rule is None:
+        await press.expired()
+        return
+    await press.query.answer()
     question_id = await s.store.record_question(f"/aturan {rule.id}", "answer", rule.id, 1.0, lang)
-    back = callbacks.topic_page(data.args[1], callbacks.as_int(data.args[2]))
-    await edit_html(query.message, answer_html(s, rule, lang), answer_keyboard(s, rule, question_id, lang, back))
+    back = callbacks.topic_page(press.args[1], callbacks.as_int(press.args[2]))
+    await edit_html(press.message, answer_html(s, rule, lang), answer_keyboard(s, rule, question_id, lang, back))

@@ -5,12 +5,41 @@ The Application's defaults (bot/app.py) make every message Telegram HTML, withou
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from dataclasses import dataclass
+
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import ContextTypes
 
 from bot import callbacks
 from bot.chunks import split_html
 from bot.kb import Rule
-from bot.services import Services
+from bot.services import Services, services
+
+
+@dataclass(frozen=True)
+class Press:
+    """A button press on a message the bot can still edit, with callback_data this bot made."""
+
+    s: Services
+    query: CallbackQuery
+    lang: str
+    args: tuple[str, ...]
+    message: Message
+
+    async def expired(self) -> None:
+        await self.query.answer(self.s.ui("expired", self.lang), show_alert=True)
+
+
+async def read_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Press | None:
+    """Parse a press; for an old, foreign or forged button the user is told it expired, and None returned."""
+    s = services(context)
+    query = update.callback_query
+    lang = await s.language(update.effective_user)
+    data = callbacks.parse(query.data)
+    if data is None or not isinstance(query.message, Message):
+        await query.answer(s.ui("expired", lang), show_alert=True)
+        return None
+    return Press(s, query, lang, data.args, query.message)
 
 
 async def reply_html(message: Message, html: str, keyboard: InlineKeyboardMarkup | None = None) -> Message:

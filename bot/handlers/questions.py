@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
 from bot import callbacks
-from bot.handlers.common import answer_html, answer_keyboard, edit_html, reply_html, topics_keyboard
+from bot.handlers.common import answer_html, answer_keyboard, edit_html, read_press, reply_html, topics_keyboard
 from bot.render import rule_text
 from bot.services import MAX_QUESTION_CHARS, Services, services
 
@@ -83,35 +83,33 @@ async def answer_question(message: Message, s: Services, update: Update, questio
 
 async def on_open_rule(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A rule picked from the "maksud Anda" list replaces the list."""
-    s = services(context)
-    query = update.callback_query
-    lang = await s.language(update.effective_user)
-    data = callbacks.parse(query.data)
-    rule = s.engine.kb.rules.get(data.args[0]) if data else None
-    if rule is None or not isinstance(query.message, Message):
-        await query.answer(s.ui("expired", lang), show_alert=True)
+    press = await read_press(update, context)
+    if press is None:
         return
-    await query.answer()
-    question_id = callbacks.as_int(data.args[1])
-    await edit_html(query.message, answer_html(s, rule, lang), answer_keyboard(s, rule, question_id, lang))
+    rule = press.s.engine.kb.rules.get(press.args[0])
+    if rule is None:
+        await press.expired()
+        return
+    await press.query.answer()
+    keyboard = answer_keyboard(press.s, rule, callbacks.as_int(press.args[1]), press.lang)
+    await edit_html(press.message, answer_html(press.s, rule, press.lang), keyboard)
 
 
 async def on_vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    s = services(context)
-    query = update.callback_query
-    lang = await s.language(update.effective_user)
-    data = callbacks.parse(query.data)
-    rule = s.engine.kb.rules.get(data.args[1]) if data else None
-    if rule is None or data.args[0] not in "+-":
-        await query.answer(s.ui("expired", lang), show_alert=True)
+    press = await read_press(update, context)
+    if press is None:
         return
-    await s.store.record_vote(rule.id, callbacks.as_int(data.args[2]) or None, 1 if data.args[0] == "+" else -1)
-    await query.answer(s.ui("vote_thanks", lang))
-    if isinstance(query.message, Message):
-        # keep a back button if there was one; the vote buttons go, so nobody votes twice by accident
-        markup = query.message.reply_markup
-        rest = [row for row in (markup.inline_keyboard if markup else ()) if not _is_vote_row(row)]
-        await query.message.edit_reply_markup(InlineKeyboardMarkup(rest) if rest else None)
+    sign, rule_id, question_id = press.args
+    rule = press.s.engine.kb.rules.get(rule_id)
+    if rule is None or sign not in ("+", "-"):
+        await press.expired()
+        return
+    await press.s.store.record_vote(rule.id, callbacks.as_int(question_id) or None, 1 if sign == "+" else -1)
+    await press.query.answer(press.s.ui("vote_thanks", press.lang))
+    # keep a back button if there was one; the vote buttons go, so nobody votes twice by accident
+    markup = press.message.reply_markup
+    rest = [row for row in (markup.inline_keyboard if markup else ()) if not _is_vote_row(row)]
+    await press.message.edit_reply_markup(InlineKeyboardMarkup(rest) if rest else None)
 
 
 def _is_vote_row(row: tuple[InlineKeyboardButton, ...]) -> bool:

@@ -22,7 +22,7 @@ MIN_QUESTIONS = 5
 MIN_EN_QUESTIONS = 2
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_RULE_ID = 40  # rule ids travel in callback_data, which Telegram caps at 64 bytes
-_ARTICLE = re.compile(r"^(Penjelasan )?Pasal \d+[A-Z]?\b|^(Penjelasan Umum|Lampiran|Diktum|Bagian|Angka|Amar)\b")
+_ARTICLE = re.compile(r"^(Penjelasan )?Pasal \d+[A-Z]?\b|^(Penjelasan Umum|Lampiran|Diktum|Bagian|Angka|Amar|Isi)\b")
 _RULE_KEYS = {
     "id", "topic", "verdict", "title", "questions", "keywords", "answer", "caveat",
     "basis", "sanction", "related", "en",

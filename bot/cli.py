@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +70,7 @@ def _run(_args: argparse.Namespace, knowledge_dir: Path) -> int:
 
     from bot.app import run_bot
 
-    settings = load_settings()
+    settings = replace(load_settings(), knowledge_dir=knowledge_dir)
     settings.require_token()
     try:
         return run_bot(settings)

@@ -136,6 +136,9 @@ async def test_aturan_and_cari(env):
     assert "/aturan" in replies[2].text
     assert "spanduk" in replies[3].text and any(b["callback_data"].startswith("r:") for b in buttons(replies[3]))
     assert "/cari" in replies[4].text
+    store = env.app.bot_data["services"].store
+    async with store.db.execute("SELECT count(*) FROM questions WHERE query LIKE '/aturan%'") as cur:
+        assert (await cur.fetchone())[0] == 0  # browsing is not counted as asking
 
 
 async def test_deep_links(env):
@@ -323,6 +326,10 @@ async def test_handler_error_is_reported_and_logged_without_the_token(env, caplo
     assert "kesalahan" in reply.text and "Traceback" not in reply.text
     assert "matcher exploded" in caplog.text
     assert TOKEN not in caplog.text and "rahasia_user" not in caplog.text and "2300" not in caplog.text
+    group = {"id": -100900, "type": "supergroup", "title": "Kantor"}
+    fake.send_text(fake.user(2302), "/tanya pns ikut kampanye?", chat=group)
+    [group_reply] = await fake.wait_messages(-100900, 1)
+    assert "kesalahan" in group_reply.text
     monkeypatch.undo()
     fake.send_text(fake.user(2301), "pns jadi anggota parpol")
     await fake.wait_messages(2301, 1)

@@ -36,8 +36,8 @@ async def show_rule(message: Message, s: Services, rule_id: str, lang: str) -> N
     if rule is None:
         await message.reply_text(s.ui("aturan_unknown", lang, rule_id=rule_id[:64]))
         return
-    question_id = await s.store.record_question(f"/aturan {rule.id}", "answer", rule.id, 1.0, lang)
-    await reply_html(message, answer_html(s, rule, lang), answer_keyboard(s, rule, question_id, lang))
+    # opening a rule is browsing, not a question: it is not logged as one (a vote on it has no query)
+    await reply_html(message, answer_html(s, rule, lang), answer_keyboard(s, rule, 0, lang))
 
 
 async def on_cari(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -61,13 +61,12 @@ async def on_cari(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_topics_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    s = services(context)
-    query = update.callback_query
-    lang = await s.language(update.effective_user)
-    await query.answer()
-    if isinstance(query.message, Message):
-        html = s.engine.renderer.render("topics.html.j2", lang=lang)
-        await edit_html(query.message, html, topics_keyboard(s, lang))
+    press = await read_press(update, context)
+    if press is None:
+        return
+    await press.query.answer()
+    html = press.s.engine.renderer.render("topics.html.j2", lang=press.lang)
+    await edit_html(press.message, html, topics_keyboard(press.s, press.lang))
 
 
 async def on_topic_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -122,6 +121,5 @@ async def on_open_rule_from_topic(update: Update, context: ContextTypes.DEFAULT_
         await press.expired()
         return
     await press.query.answer()
-    question_id = await s.store.record_question(f"/aturan {rule.id}", "answer", rule.id, 1.0, lang)
     back = callbacks.topic_page(press.args[1], callbacks.as_int(press.args[2]))
-    await edit_html(press.message, answer_html(s, rule, lang), answer_keyboard(s, rule, question_id, lang, back))
+    await edit_html(press.message, answer_html(s, rule, lang), answer_keyboard(s, rule, 0, lang, back))

@@ -92,7 +92,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         lang = await s.language(update.effective_user)
         if update.callback_query is not None:
             await update.callback_query.answer(s.ui("error", lang), show_alert=True)
-        elif update.effective_chat is not None and update.effective_chat.type == "private":
+        elif update.effective_chat is not None:  # in groups only messages addressed to the bot get this far
             await context.bot.send_message(update.effective_chat.id, s.ui("error", lang))
     except Exception as exc:  # telling the user failed too; the log above has the cause
         log.warning("could not report the error to the user: %s", type(exc).__name__)

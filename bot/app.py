@@ -22,24 +22,34 @@ from telegram.ext import (
     filters,
 )
 
-from bot.config import Settings
+from bot.config import Settings, SettingsError
+from bot.crypto import CryptoError, Vault, derive_key, load_or_create_key
 from bot.engine import load_engine
-from bot.handlers import browse, general, inline, questions
+from bot.handlers import browse, general, inline, jobs, questions, report, status
 from bot.identity import UserKeys, load_or_create_secret
 from bot.ratelimit import RetryingRateLimiter
 from bot.services import Services
 from bot.store.sqlite import SqliteStore
+from bot.store.tips import TipStore
+from bot.throttle import KeyedLimit
+from bot.tips.evidence import EvidenceFiles
+from bot.tips.form import TipForm, categories_from_topics, load_provinces
+from bot.tips.service import TipService
 from bot.updates import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
 
 DB_FILE = "netra.sqlite3"
+EVIDENCE_DIR = "evidence"
 COMMANDS = {
     "id": [
         ("topik", "Jelajahi aturan per topik"),
         ("cari", "Cari aturan dengan kata kunci"),
         ("aturan", "Buka satu aturan menurut id-nya"),
         ("tanya", "Ajukan pertanyaan (di grup)"),
+        ("lapor", "Laporkan dugaan pelanggaran secara anonim"),
+        ("status", "Cek status laporan dengan kode tanda terima"),
+        ("batal", "Batalkan laporan yang sedang diisi"),
         ("bahasa", "Ganti bahasa / change language"),
         ("help", "Bantuan dan daftar perintah"),
     ],
@@ -48,6 +58,9 @@ COMMANDS = {
         ("cari", "Search the rules"),
         ("aturan", "Open one rule by its id"),
         ("tanya", "Ask a question (in groups)"),
+        ("lapor", "Report a suspected violation anonymously"),
+        ("status", "Check a report with its receipt code"),
+        ("batal", "Cancel the report being written"),
         ("bahasa", "Change language / ganti bahasa"),
         ("help", "Help and the list of commands"),
     ],
@@ -61,16 +74,42 @@ def configure_logging(level: int = logging.INFO) -> None:
     logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
-def build_application(settings: Settings, max_rate: float = 30) -> Application:
-    """`max_rate`: messages per second overall, Telegram's flood limit (benchmarks raise it)."""
+def build_services(settings: Settings) -> Services:
     engine = load_engine(settings.knowledge_dir)
     store = SqliteStore(settings.data_dir / DB_FILE)
-    user_keys = UserKeys(load_or_create_secret(settings.data_dir))
-    svc = Services(engine=engine, store=store, user_keys=user_keys)
+    try:
+        vault = Vault(key := load_or_create_key(settings.data_dir, settings.data_key))
+    except CryptoError as exc:
+        raise SettingsError(str(exc)) from None
+    files = EvidenceFiles(settings.data_dir / EVIDENCE_DIR, vault)
+    tips = TipService(TipStore(store), vault, files, locator_key=derive_key(key, "receipt-locator"))
+    topics = {t.id: (t.title, t.en) for t in engine.kb.topics.values()}
+    return Services(
+        engine=engine,
+        store=store,
+        user_keys=UserKeys(load_or_create_secret(settings.data_dir)),
+        tips=tips,
+        form=TipForm(categories_from_topics(topics), load_provinces(settings.knowledge_dir)),
+        report_limit=KeyedLimit(settings.tip_daily_limit, 24 * 3600),
+        admin_chat_id=settings.admin_chat_id,
+        retention_days=settings.tip_retention_days,
+        outbox_interval=settings.outbox_interval,
+    )
+
+
+def build_application(settings: Settings, max_rate: float = 30, retry_backoff: float = 0.5) -> Application:
+    """`max_rate`: messages per second overall, Telegram's flood limit (benchmarks raise it);
+    `retry_backoff`: the first pause before retrying a failed request (tests shorten it)."""
+    svc = build_services(settings)
+    store = svc.store
 
     async def post_init(app: Application) -> None:
         await store.open()
+        await svc.tips.open()
         svc.bot_username = app.bot.username or ""
+        if app.job_queue is not None:
+            app.job_queue.run_repeating(jobs.deliver_notices, interval=svc.outbox_interval, first=0, name="notices")
+            app.job_queue.run_repeating(jobs.purge, interval=jobs.PURGE_EVERY, first=0, name="retention")
         for lang, commands in COMMANDS.items():
             await app.bot.set_my_commands(
                 [BotCommand(name, text) for name, text in commands], language_code=None if lang == "id" else lang
@@ -85,7 +124,7 @@ def build_application(settings: Settings, max_rate: float = 30) -> Application:
         .base_url(settings.bot_api_base_url)
         .base_file_url(settings.bot_api_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .rate_limiter(RetryingRateLimiter(overall_max_rate=max_rate, overall_time_period=1))
+        .rate_limiter(RetryingRateLimiter(backoff=retry_backoff, overall_max_rate=max_rate, overall_time_period=1))
         .concurrent_updates(PerChatUpdateProcessor(256))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
@@ -99,6 +138,15 @@ def build_application(settings: Settings, max_rate: float = 30) -> Application:
 def register_handlers(app: Application) -> None:
     new_message = filters.UpdateType.MESSAGE
     private = filters.ChatType.PRIVATE
+    groups = filters.ChatType.GROUPS
+    # the follow-up and report conversations first: while one is open, the user's messages belong to it
+    app.add_handler(status.build_conversation())
+    app.add_handler(report.build_conversation(app.bot_data["services"]))
+    app.add_handler(CommandHandler("lapor", report.on_lapor_in_group, filters=new_message & groups))
+    app.add_handler(CommandHandler("batal", report.on_cancel, filters=new_message & private))
+    app.add_handler(CommandHandler("status", status.on_status, filters=new_message & private))
+    app.add_handler(CommandHandler("status", status.on_status_in_group, filters=new_message & groups))
+    app.add_handler(MessageHandler(new_message & private & status.CODE_MESSAGE, status.on_code_message))
     app.add_handler(CommandHandler("start", general.on_start, filters=new_message))
     app.add_handler(CommandHandler(["help", "bantuan"], general.on_help, filters=new_message))
     app.add_handler(CommandHandler("bahasa", general.on_bahasa, filters=new_message))
@@ -108,7 +156,7 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("tanya", questions.on_tanya, filters=new_message))
     app.add_handler(MessageHandler(new_message & private & filters.COMMAND, general.on_unknown_command))
     app.add_handler(MessageHandler(new_message & private & filters.TEXT, questions.on_private_text))
-    app.add_handler(MessageHandler(new_message & filters.ChatType.GROUPS & filters.TEXT, questions.on_group_text))
+    app.add_handler(MessageHandler(new_message & groups & filters.TEXT, questions.on_group_text))
     app.add_handler(MessageHandler(new_message & private, general.on_not_text))
     app.add_handler(CallbackQueryHandler(questions.on_open_rule, pattern=r"^r:"))
     app.add_handler(CallbackQueryHandler(questions.on_vote, pattern=r"^v:"))

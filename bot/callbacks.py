@@ -7,6 +7,8 @@ Formats (fields separated by ":"):
   T                              the topic list
   t:<topic_id>:<page>            one page of a topic's rules
   l:<lang>                       set the language
+  L:<action>:<value>             a button of the /lapor form (bot/handlers/report.py)
+  S:<action>                     a button under a /status reply (bot/handlers/status.py)
 """
 
 from __future__ import annotations
@@ -53,7 +55,15 @@ def language(lang: str) -> str:
     return _make("l", lang)
 
 
-_ARITY = {"r": 2, "o": 3, "v": 3, "T": 0, "t": 2, "l": 1}
+def tip(action: str, value: str = "") -> str:
+    return _make("L", action, value)
+
+
+def followup(action: str) -> str:
+    return _make("S", action)
+
+
+_ARITY = {"r": 2, "o": 3, "v": 3, "T": 0, "t": 2, "l": 1, "L": 2, "S": 1}
 
 
 def parse(data: str | None) -> Callback | None:

@@ -35,6 +35,10 @@ class Settings:
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
     knowledge_dir: Path = PROJECT_ROOT / "knowledge"
+    data_key: str | None = None  # base64 of 32 bytes; else DATA_DIR/data.key is created
+    tip_retention_days: int = 365
+    tip_daily_limit: int = 3
+    outbox_interval: float = 5.0  # seconds between attempts to deliver admin notices
 
     def require_token(self) -> str:
         if not self.bot_token:
@@ -46,7 +50,14 @@ def _int(name: str, raw: str) -> int:
     try:
         return int(raw.strip())
     except ValueError:
-        raise SettingsError(f"{name} must be a whole number (a Telegram id), got {raw!r}") from None
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _positive(name: str, raw: str) -> int:
+    value = _int(name, raw)
+    if value < 1:
+        raise SettingsError(f"{name} must be at least 1, got {raw!r}")
+    return value
 
 
 def _url(name: str, raw: str) -> str:
@@ -94,4 +105,10 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         kwargs["webhook_port"] = _int("WEBHOOK_PORT", raw)
     if raw := get("KNOWLEDGE_DIR"):
         kwargs["knowledge_dir"] = Path(raw)
+    if raw := get("DATA_KEY"):
+        kwargs["data_key"] = raw
+    if raw := get("TIP_RETENTION_DAYS"):
+        kwargs["tip_retention_days"] = _positive("TIP_RETENTION_DAYS", raw)
+    if raw := get("TIP_DAILY_LIMIT"):
+        kwargs["tip_daily_limit"] = _positive("TIP_DAILY_LIMIT", raw)
     return Settings(**kwargs)

@@ -5,11 +5,14 @@ Handlers fetch it with `services(context)`; it is built once in bot/app.py.
 
 from __future__ import annotations
 
+import asyncio
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from markupsafe import Markup
 from telegram import User
 from telegram.ext import ContextTypes
 
@@ -17,6 +20,11 @@ from bot.engine import Engine
 from bot.identity import UserKeys
 from bot.render import TEMPLATES_DIR
 from bot.store import Store
+from bot.throttle import KeyedLimit
+from bot.tips.form import TipForm
+from bot.tips.service import TipService
+
+WRONG_CODES_PER_WINDOW, WRONG_CODE_WINDOW = 5, 15 * 60
 
 MAX_QUESTION_CHARS = 1000  # Telegram allows 4096; a question longer than this is several questions
 
@@ -40,9 +48,24 @@ class Services:
     engine: Engine
     store: Store
     user_keys: UserKeys
+    tips: TipService
+    form: TipForm
+    report_limit: KeyedLimit  # reports per user per day
+    admin_chat_id: int | None = None
+    retention_days: int = 365
+    outbox_interval: float = 5.0
+    code_limit: KeyedLimit = field(default_factory=lambda: KeyedLimit(WRONG_CODES_PER_WINDOW, WRONG_CODE_WINDOW))
+    outbox_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     ui: Ui = field(default_factory=Ui)
     bot_username: str = ""
     _langs: dict[str, str] = field(default_factory=dict)
+
+    def user_key(self, user: User) -> str:
+        return self.user_keys.key(user.id)
+
+    def t(self, lang: str) -> Callable[..., Markup]:
+        """`ui` for templates: the strings are HTML already, so they are marked safe for autoescaping."""
+        return lambda key, **fmt: Markup(self.ui(key, lang, **fmt))
 
     async def language(self, user: User | None) -> str:
         """The user's chosen language, else Telegram's language setting: English for English, else Indonesian."""

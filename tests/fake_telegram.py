@@ -95,7 +95,8 @@ class Call:
 class FakeTelegram:
     token: str
     calls: list[Call] = field(default_factory=list)
-    faults: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    faults: dict[str, list[tuple[str, int, int | None]]] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)  # file_id -> content, served by getFile
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _update_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _message_ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
@@ -111,6 +112,7 @@ class FakeTelegram:
     async def start(self, port: int = 0, control: bool = False) -> str:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.*}", self._download)
         if control:  # for benchmarks driving the fake from another process
             app.router.add_post("/_control/push", self._control_push)
             app.router.add_get("/_control/stats", self._control_stats)
@@ -129,9 +131,27 @@ class FakeTelegram:
 
     # ---------------------------------------------------------------- test helpers
 
-    def fail(self, method: str, kind: str, times: int = 1, retry_after: int = 1) -> None:
-        """The next `times` calls of `method` fail: kind '429', '500', '502' or 'drop'."""
-        self.faults.setdefault(method, []).extend([(kind, retry_after)] * times)
+    def fail(self, method: str, kind: str, times: int = 1, retry_after: int = 1, chat_id: int | None = None) -> None:
+        """The next `times` calls of `method` (to `chat_id`, if given) fail: kind '429', '500', '502' or 'drop'."""
+        self.faults.setdefault(method, []).extend([(kind, retry_after, chat_id)] * times)
+
+    def add_file(self, content: bytes, size: int | None = None) -> dict[str, Any]:
+        """A file a user sends: its id and size as Telegram puts them in a message. `size` may claim more
+        than `content` holds (a 25 MB file without 25 MB of test data)."""
+        n = len(self.files) + 1
+        file_id = f"FILE{n:04d}{'x' * 20}"
+        self.files[file_id] = content
+        return {"file_id": file_id, "file_unique_id": f"U{n:04d}", "file_size": size or len(content)}
+
+    def send_photo(self, user: dict, content: bytes, **extra: Any) -> dict[str, Any]:
+        f = self.add_file(content)
+        return self.send_text(user, None, photo=[{**f, "width": 40, "height": 30}], **extra)
+
+    def send_document(
+        self, user: dict, content: bytes, mime: str, name: str = "bukti.pdf", size: int | None = None
+    ) -> dict[str, Any]:
+        f = self.add_file(content, size)
+        return self.send_text(user, None, document={**f, "mime_type": mime, "file_name": name})
 
     def push(self, update: dict[str, Any]) -> dict[str, Any]:
         update = {"update_id": next(self._update_ids), **update}
@@ -227,8 +247,10 @@ class FakeTelegram:
         method = request.match_info["method"]
         params = await self._params(request)
         queue = self.faults.get(method)
-        if queue:
-            kind, retry_after = queue.pop(0)
+        fault = next((f for f in queue or [] if f[2] is None or str(f[2]) == str(params.get("chat_id"))), None)
+        if fault:
+            queue.remove(fault)
+            kind, retry_after, _chat = fault
             self.calls.append(Call(method, params, False, error=f"fault {kind}"))
             if kind == "drop":
                 assert request.transport is not None
@@ -301,6 +323,27 @@ class FakeTelegram:
             if not re.fullmatch(r"[a-z0-9_]{1,32}", command["command"]) or not 1 <= len(command["description"]) <= 256:
                 raise ApiError("Bad Request: BOT_COMMAND_INVALID")
         return True, Call("setMyCommands", params, True, True)
+
+    def _api_getFile(self, params):
+        file_id = params.get("file_id", "")
+        if file_id not in self.files:
+            raise ApiError("Bad Request: invalid file_id")
+        size = len(self.files[file_id])
+        if size > 20 * 1024 * 1024:
+            raise ApiError("Bad Request: file is too big")
+        result = {
+            "file_id": file_id,
+            "file_unique_id": "u" + file_id[:8],
+            "file_size": size,
+            "file_path": f"docs/{file_id}",
+        }
+        return result, Call("getFile", params, True, result)
+
+    async def _download(self, request: web.Request) -> web.StreamResponse:
+        file_id = request.match_info["path"].rsplit("/", 1)[-1]
+        if request.match_info["token"] != self.token or file_id not in self.files:
+            return web.Response(status=404)
+        return web.Response(body=self.files[file_id])
 
     def _api_sendChatAction(self, params):
         return True, None

@@ -5,10 +5,13 @@ The Application's defaults (bot/app.py) make every message Telegram HTML, withou
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.ext import ContextTypes
+from telegram.ext import ContextTypes, ConversationHandler
+from telegram.warnings import PTBUserWarning
 
 from bot import callbacks
 from bot.chunks import split_html
@@ -85,3 +88,13 @@ def topics_keyboard(s: Services, lang: str) -> InlineKeyboardMarkup:
         for t in s.engine.kb.topics.values()
     ]
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
+def conversation(**kwargs: Any) -> ConversationHandler:
+    """A ConversationHandler whose buttons belong to the user's flow rather than to one message.
+
+    That is per_message=False with CallbackQueryHandlers, which python-telegram-bot warns about; the
+    warning is expected here. Its state stays in memory: no persistence, so no chat or user ids on disk."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
+        return ConversationHandler(**kwargs)

@@ -9,18 +9,19 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks
 from bot.handlers.browse import show_rule
+from bot.handlers.report import on_lapor_in_group
 from bot.services import services
 
 log = logging.getLogger(__name__)
 
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """`/start`, or a deep link: `/start lapor` (the tip flow) or `/start <rule_id>`."""
+    """`/start`, or a deep link: `/start <rule_id>` (`/start lapor` opens the report form, bot/handlers/report.py)."""
     s = services(context)
     lang = await s.language(update.effective_user)
     payload = (context.args or [""])[0].strip().lower()
-    if payload == "lapor":
-        await update.effective_message.reply_text(s.ui("lapor_soon", lang))
+    if payload == "lapor":  # in a private chat the report conversation takes this first
+        await on_lapor_in_group(update, context)
         return
     if payload in s.engine.kb.rules:
         await show_rule(update.effective_message, s, payload, lang)

@@ -29,4 +29,63 @@ MIGRATIONS: list[str] = [
         updated_at TEXT NOT NULL
     );
     """,
+    # 2: anonymous tips. No column holds a Telegram id: drafts are keyed by a keyed hash of the user; reports
+    # have no link to the draft or the user; free text is sealed (bot/crypto.py); dates are days, not instants.
+    """
+    CREATE TABLE tip_drafts (
+        user_key TEXT PRIMARY KEY,
+        updated_at TEXT NOT NULL,
+        body BLOB NOT NULL
+    );
+    CREATE TABLE reports (
+        id INTEGER PRIMARY KEY,
+        public_no TEXT NOT NULL UNIQUE,
+        locator TEXT NOT NULL,
+        code_hash BLOB NOT NULL,
+        submitted_on TEXT NOT NULL,
+        status TEXT NOT NULL
+            CHECK (status IN ('baru', 'diverifikasi', 'diteruskan', 'selesai', 'ditolak')),
+        status_on TEXT NOT NULL,
+        category TEXT NOT NULL,
+        election TEXT NOT NULL,
+        province TEXT NOT NULL,
+        body BLOB,
+        purged_on TEXT
+    );
+    CREATE INDEX reports_locator ON reports (locator);
+    CREATE INDEX reports_status ON reports (status, status_on);
+    CREATE TABLE report_events (
+        id INTEGER PRIMARY KEY,
+        report_id INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+        on_date TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('status', 'note', 'question', 'reply', 'evidence')),
+        status TEXT,
+        public INTEGER NOT NULL,
+        body BLOB
+    );
+    CREATE INDEX report_events_report ON report_events (report_id);
+    CREATE TABLE evidence (
+        id INTEGER PRIMARY KEY,
+        report_id INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+        added_on TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('photo', 'document', 'video', 'link')),
+        mime TEXT,
+        size INTEGER,
+        file TEXT,
+        body BLOB
+    );
+    CREATE INDEX evidence_report ON evidence (report_id);
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        report_id INTEGER REFERENCES reports (id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        due_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        sent_at TEXT,
+        body BLOB
+    );
+    CREATE INDEX outbox_due ON outbox (sent_at, due_at);
+    """,
 ]

@@ -1,9 +1,17 @@
-"""SQLite storage through aiosqlite: one connection, WAL, a busy timeout, migrations at open."""
+"""SQLite storage through aiosqlite: one connection, WAL, a busy timeout, migrations at open.
+
+The connection is in autocommit mode and shared by every coroutine, so writes take `_lock`: a statement of
+one coroutine can never land inside (or be rolled back with) another's `transaction()`.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -21,6 +29,7 @@ class SqliteStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
 
     @property
     def db(self) -> aiosqlite.Connection:
@@ -30,7 +39,7 @@ class SqliteStore:
 
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = await aiosqlite.connect(self.path)
+        self._db = await aiosqlite.connect(self.path, isolation_level=None)
         self._db.row_factory = aiosqlite.Row
         for pragma in (
             "PRAGMA journal_mode=WAL",
@@ -47,6 +56,32 @@ class SqliteStore:
             await self._db.close()
             self._db = None
 
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """All or nothing: the statements run inside are committed together, or none is."""
+        async with self._lock:
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                await self.db.execute("ROLLBACK")
+                raise
+            await self.db.execute("COMMIT")
+
+    async def write(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """One statement, committed on its own; returns the new row id (for an INSERT)."""
+        async with self._lock:
+            cur = await self.db.execute(sql, tuple(params))
+            return int(cur.lastrowid or 0)
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        async with self.db.execute(sql, tuple(params)) as cur:
+            return list(await cur.fetchall())
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        async with self.db.execute(sql, tuple(params)) as cur:
+            return await cur.fetchone()
+
     async def schema_version(self) -> int:
         async with self.db.execute("PRAGMA user_version") as cur:
             row = await cur.fetchone()
@@ -58,35 +93,29 @@ class SqliteStore:
             await self.db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version={number};\nCOMMIT;")
 
     async def record_question(self, query: str, status: str, rule_id: str | None, confidence: float, lang: str) -> int:
-        cur = await self.db.execute(
+        return await self.write(
             "INSERT INTO questions (asked_at, query, status, rule_id, confidence, lang) VALUES (?, ?, ?, ?, ?, ?)",
             (now_iso(), query, status, rule_id, confidence, lang),
         )
-        await self.db.commit()
-        return int(cur.lastrowid or 0)
 
     async def get_question(self, question_id: int) -> QuestionRecord | None:
-        async with self.db.execute("SELECT * FROM questions WHERE id = ?", (question_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self.fetchone("SELECT * FROM questions WHERE id = ?", (question_id,))
         return QuestionRecord(**dict(row)) if row else None
 
     async def record_vote(self, rule_id: str, question_id: int | None, vote: int) -> None:
         question = await self.get_question(question_id) if question_id else None
-        await self.db.execute(
+        await self.write(
             "INSERT INTO votes (voted_at, rule_id, question_id, query, vote) VALUES (?, ?, ?, ?, ?)",
             (now_iso(), rule_id, question.id if question else None, question.query if question else None, vote),
         )
-        await self.db.commit()
 
     async def get_language(self, user_key: str) -> str | None:
-        async with self.db.execute("SELECT lang FROM user_settings WHERE user_key = ?", (user_key,)) as cur:
-            row = await cur.fetchone()
+        row = await self.fetchone("SELECT lang FROM user_settings WHERE user_key = ?", (user_key,))
         return row["lang"] if row else None
 
     async def set_language(self, user_key: str, lang: str) -> None:
-        await self.db.execute(
+        await self.write(
             "INSERT INTO user_settings (user_key, lang, updated_at) VALUES (?, ?, ?) "
             "ON CONFLICT (user_key) DO UPDATE SET lang = excluded.lang, updated_at = excluded.updated_at",
             (user_key, lang, now_iso()),
         )
-        await self.db.commit()

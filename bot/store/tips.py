@@ -1,0 +1,181 @@
+"""SQL for anonymous tips: drafts, reports with their events and evidence, and the admin-notice outbox.
+
+Values arrive here already sealed (bot/crypto.py); this module only stores and finds rows. Report rows
+carry days, not instants, and nothing that points back at the draft they came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import aiosqlite
+
+from bot.store.sqlite import SqliteStore, now_iso
+
+
+@dataclass(frozen=True)
+class NewReport:
+    locator: str
+    code_hash: bytes
+    category: str
+    election: str
+    province: str
+    body: bytes
+
+
+@dataclass(frozen=True)
+class NewEvidence:
+    kind: str
+    mime: str
+    size: int
+    file: str | None
+    body: bytes | None  # a sealed link
+
+
+class TipStore:
+    def __init__(self, store: SqliteStore) -> None:
+        self.store = store
+
+    # ------------------------------------------------------------------ drafts
+
+    async def draft(self, user_key: str) -> bytes | None:
+        row = await self.store.fetchone("SELECT body FROM tip_drafts WHERE user_key = ?", (user_key,))
+        return row["body"] if row else None
+
+    async def save_draft(self, user_key: str, body: bytes) -> None:
+        await self.store.write(
+            "INSERT INTO tip_drafts (user_key, updated_at, body) VALUES (?, ?, ?) "
+            "ON CONFLICT (user_key) DO UPDATE SET updated_at = excluded.updated_at, body = excluded.body",
+            (user_key, now_iso(), body),
+        )
+
+    async def delete_draft(self, user_key: str) -> None:
+        await self.store.write("DELETE FROM tip_drafts WHERE user_key = ?", (user_key,))
+
+    async def draft_keys(self) -> set[str]:
+        return {row["user_key"] for row in await self.store.fetchall("SELECT user_key FROM tip_drafts")}
+
+    async def drafts(self, updated_before: str | None = None) -> list[tuple[str, bytes]]:
+        sql, params = "SELECT user_key, body FROM tip_drafts", ()
+        if updated_before:
+            sql, params = sql + " WHERE updated_at < ?", (updated_before,)
+        return [(row["user_key"], row["body"]) for row in await self.store.fetchall(sql, params)]
+
+    # ------------------------------------------------------------------ reports
+
+    async def create_report(
+        self, user_key: str, report: NewReport, evidence: list[NewEvidence], today: date
+    ) -> tuple[int, str]:
+        """The report, its first status, its evidence and the admin notice, and the draft gone: all at once."""
+        year = today.year
+        async with self.store.transaction() as db:
+            async with db.execute("SELECT COUNT(*) FROM reports WHERE public_no LIKE ?", (f"LPR-{year}-%",)) as cur:
+                sequence = int((await cur.fetchone())[0]) + 1
+            public_no = f"LPR-{year}-{sequence:06d}"
+            day = today.isoformat()
+            cur = await db.execute(
+                "INSERT INTO reports (public_no, locator, code_hash, submitted_on, status, status_on, category, "
+                "election, province, body) VALUES (?, ?, ?, ?, 'baru', ?, ?, ?, ?, ?)",
+                (public_no, report.locator, report.code_hash, day, day, report.category, report.election,
+                 report.province, report.body),
+            )  # fmt: skip
+            report_id = int(cur.lastrowid or 0)
+            await db.execute(
+                "INSERT INTO report_events (report_id, on_date, kind, status, public) "
+                "VALUES (?, ?, 'status', 'baru', 1)",
+                (report_id, day),
+            )
+            await self._insert_evidence(db, report_id, evidence, day)
+            await db.execute(
+                "INSERT INTO outbox (kind, report_id, created_at, due_at) VALUES ('new_report', ?, ?, ?)",
+                (report_id, now_iso(), now_iso()),
+            )
+            await db.execute("DELETE FROM tip_drafts WHERE user_key = ?", (user_key,))
+        return report_id, public_no
+
+    @staticmethod
+    async def _insert_evidence(db: aiosqlite.Connection, report_id: int, items: list[NewEvidence], day: str) -> None:
+        await db.executemany(
+            "INSERT INTO evidence (report_id, added_on, kind, mime, size, file, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(report_id, day, e.kind, e.mime, e.size, e.file, e.body) for e in items],
+        )
+
+    async def candidates(self, locator: str) -> list[tuple[int, bytes]]:
+        rows = await self.store.fetchall("SELECT id, code_hash FROM reports WHERE locator = ?", (locator,))
+        return [(row["id"], row["code_hash"]) for row in rows]
+
+    async def report(self, report_id: int) -> aiosqlite.Row | None:
+        return await self.store.fetchone("SELECT * FROM reports WHERE id = ?", (report_id,))
+
+    async def events(self, report_id: int, public_only: bool) -> list[aiosqlite.Row]:
+        where = " AND public = 1" if public_only else ""
+        sql = f"SELECT * FROM report_events WHERE report_id = ?{where} ORDER BY id"
+        return await self.store.fetchall(sql, (report_id,))
+
+    async def evidence(self, report_id: int) -> list[aiosqlite.Row]:
+        return await self.store.fetchall("SELECT * FROM evidence WHERE report_id = ? ORDER BY id", (report_id,))
+
+    async def add_event(
+        self, report_id: int, kind: str, public: bool, body: bytes | None, today: date, status: str | None = None
+    ) -> None:
+        day = today.isoformat()
+        async with self.store.transaction() as db:
+            await db.execute(
+                "INSERT INTO report_events (report_id, on_date, kind, status, public, body) VALUES (?, ?, ?, ?, ?, ?)",
+                (report_id, day, kind, status, int(public), body),
+            )
+            if status:
+                await db.execute("UPDATE reports SET status = ?, status_on = ? WHERE id = ?", (status, day, report_id))
+
+    async def add_evidence(self, report_id: int, items: list[NewEvidence], today: date) -> None:
+        day = today.isoformat()
+        async with self.store.transaction() as db:
+            await self._insert_evidence(db, report_id, items, day)
+            await db.execute(
+                "INSERT INTO report_events (report_id, on_date, kind, public) VALUES (?, ?, 'evidence', 1)",
+                (report_id, day),
+            )
+
+    # ------------------------------------------------------------------ retention
+
+    async def closed_before(self, day: date, statuses: tuple[str, ...]) -> list[int]:
+        marks = ",".join("?" * len(statuses))
+        rows = await self.store.fetchall(
+            f"SELECT id FROM reports WHERE status IN ({marks}) AND status_on < ? AND purged_on IS NULL",
+            (*statuses, day.isoformat()),
+        )
+        return [row["id"] for row in rows]
+
+    async def purge_report(self, report_id: int, today: date) -> list[str]:
+        """Drop the text and evidence, keep what statistics need; returns the evidence files to delete."""
+        async with self.store.transaction() as db:
+            sql = "SELECT file FROM evidence WHERE report_id = ? AND file IS NOT NULL"
+            async with db.execute(sql, (report_id,)) as cur:
+                files = [row[0] for row in await cur.fetchall()]
+            await db.execute("DELETE FROM evidence WHERE report_id = ?", (report_id,))
+            await db.execute("UPDATE report_events SET body = NULL WHERE report_id = ?", (report_id,))
+            await db.execute(
+                "UPDATE reports SET body = NULL, purged_on = ? WHERE id = ?", (today.isoformat(), report_id)
+            )
+        return files
+
+    async def evidence_files(self) -> set[str]:
+        rows = await self.store.fetchall("SELECT file FROM evidence WHERE file IS NOT NULL")
+        return {row["file"] for row in rows}
+
+    # ------------------------------------------------------------------ outbox
+
+    async def due_notices(self, now: str, limit: int = 20) -> list[aiosqlite.Row]:
+        return await self.store.fetchall(
+            "SELECT * FROM outbox WHERE sent_at IS NULL AND due_at <= ? ORDER BY id LIMIT ?", (now, limit)
+        )
+
+    async def notice_sent(self, notice_id: int) -> None:
+        await self.store.write("UPDATE outbox SET sent_at = ?, body = NULL WHERE id = ?", (now_iso(), notice_id))
+
+    async def notice_failed(self, notice_id: int, due_at: str, error: str) -> None:
+        await self.store.write(
+            "UPDATE outbox SET attempts = attempts + 1, due_at = ?, last_error = ? WHERE id = ?",
+            (due_at, error, notice_id),
+        )

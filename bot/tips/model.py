@@ -1,0 +1,98 @@
+"""The report form and what a submitted report looks like to its reporter."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+STEPS = ("category", "election", "who", "province", "regency", "date", "description", "evidence", "review")
+OPTIONAL = frozenset({"who", "regency", "evidence"})
+ELECTIONS = ("pemilu", "pilkada", "tidak_tahu")
+STATUSES = ("baru", "diverifikasi", "diteruskan", "selesai", "ditolak")
+CLOSED = frozenset({"selesai", "ditolak"})
+OTHER_CATEGORY = "lainnya"
+
+MAX_EVIDENCE = 10
+MIN_DESCRIPTION, MAX_DESCRIPTION = 30, 4000
+MAX_WHO, MAX_REGENCY = 300, 100
+MAX_REPLY = 4000
+
+
+@dataclass
+class EvidenceItem:
+    kind: str  # photo | document | video | link
+    mime: str = ""
+    size: int = 0
+    file: str | None = None  # a random name in the evidence folder; None for links
+    url: str | None = None
+
+
+@dataclass
+class Draft:
+    step: str = "category"
+    editing: bool = False  # a field reopened from the review: return to the review once it is answered
+    category: str | None = None
+    election: str | None = None
+    who: str | None = None
+    province: str | None = None
+    regency: str | None = None
+    incident_date: str | None = None  # ISO date
+    description: str | None = None
+    evidence: list[EvidenceItem] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Draft:
+        data = dict(data)
+        data["evidence"] = [EvidenceItem(**item) for item in data.get("evidence", [])]
+        return cls(**data)
+
+    @property
+    def links(self) -> list[str]:
+        return [e.url for e in self.evidence if e.url]
+
+    @property
+    def files(self) -> list[str]:
+        return [e.file for e in self.evidence if e.file]
+
+
+@dataclass(frozen=True)
+class Receipt:
+    code: str
+    public_no: str
+
+
+@dataclass(frozen=True)
+class ReportEvent:
+    on_date: str
+    kind: str  # status | note | question | reply | evidence
+    status: str | None
+    text: str | None
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """A report as its reporter sees it under /status: public events only."""
+
+    id: int
+    public_no: str
+    submitted_on: str
+    status: str
+    category: str
+    election: str
+    province: str
+    events: list[ReportEvent]
+    evidence_count: int
+    purged: bool
+
+    @property
+    def open_question(self) -> bool:
+        """A handler's question not yet followed by a reply from the reporter."""
+        for event in reversed(self.events):
+            if event.kind == "reply":
+                return False
+            if event.kind == "question":
+                return True
+        return False

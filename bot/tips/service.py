@@ -1,0 +1,238 @@
+"""The tip service: drafts, sending a report, following it up by receipt code, notices, and retention.
+
+Users are named here only by `user_key`, a keyed hash made by the caller (bot/identity.py); no Telegram
+id reaches this module. Free text is sealed before it is stored, and the receipt code leaves only as
+the `Receipt` returned to the one user who sent the report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from bot.crypto import CryptoError, Vault
+from bot.store.tips import NewEvidence, NewReport, TipStore
+from bot.tips import receipts
+from bot.tips.evidence import CleanFile, EvidenceFiles
+from bot.tips.model import CLOSED, STATUSES, Draft, EvidenceItem, Receipt, ReportEvent, ReportView
+
+log = logging.getLogger(__name__)
+
+WIB = timezone(timedelta(hours=7))  # the date users mean when they type "hari ini"
+DRAFT_TTL = timedelta(hours=24)
+ORPHAN_GRACE = timedelta(hours=1)
+
+
+def today_wib() -> date:
+    return datetime.now(WIB).date()
+
+
+@dataclass(frozen=True)
+class Notice:
+    id: int
+    kind: str
+    attempts: int
+    fields: dict[str, str]
+
+
+class TipService:
+    def __init__(self, store: TipStore, vault: Vault, files: EvidenceFiles, locator_key: bytes) -> None:
+        self.store = store
+        self.vault = vault
+        self.files = files
+        self._locator_key = locator_key
+        self.draft_keys: set[str] = set()  # who has a draft, so their next message resumes it after a restart
+
+    async def open(self) -> None:
+        self.draft_keys = await self.store.draft_keys()
+
+    # ------------------------------------------------------------------ drafts
+
+    async def load_draft(self, user_key: str) -> Draft | None:
+        body = await self.store.draft(user_key)
+        if body is None:
+            self.draft_keys.discard(user_key)
+            return None
+        try:
+            return Draft.from_dict(self.vault.open_json(body, "draft"))
+        except (CryptoError, TypeError, ValueError):
+            log.warning("a draft could not be read and was discarded")
+            await self.store.delete_draft(user_key)
+            self.draft_keys.discard(user_key)
+            return None
+
+    async def save_draft(self, user_key: str, draft: Draft) -> None:
+        await self.store.save_draft(user_key, self.vault.seal_json(draft.to_dict(), "draft"))
+        self.draft_keys.add(user_key)
+
+    async def discard_draft(self, user_key: str, draft: Draft | None = None) -> None:
+        draft = draft or await self.load_draft(user_key)
+        await self.store.delete_draft(user_key)
+        self.draft_keys.discard(user_key)
+        for name in draft.files if draft else []:
+            self.files.delete(name)
+
+    async def store_file(self, clean: CleanFile) -> EvidenceItem:
+        name = await asyncio.to_thread(self.files.write, clean.data)
+        return EvidenceItem(kind=clean.kind, mime=clean.mime, size=len(clean.data), file=name)
+
+    # ------------------------------------------------------------------ sending
+
+    async def submit(self, user_key: str, draft: Draft) -> Receipt:
+        """Commit the report, its admin notice and the draft's deletion in one transaction."""
+        code = receipts.new_code()
+        code_hash = await asyncio.to_thread(receipts.hash_code, code)
+        body = {
+            "who": draft.who,
+            "regency": draft.regency,
+            "incident_date": draft.incident_date,
+            "description": draft.description,
+        }
+        report = NewReport(
+            locator=receipts.locator(code, self._locator_key),
+            code_hash=code_hash,
+            category=draft.category or "lainnya",
+            election=draft.election or "tidak_tahu",
+            province=draft.province or "",
+            body=self.vault.seal_json(body, "report"),
+        )
+        evidence = [self._new_evidence(e) for e in draft.evidence]
+        _report_id, public_no = await self.store.create_report(user_key, report, evidence, today_wib())
+        self.draft_keys.discard(user_key)
+        log.info("a report was received")
+        return Receipt(code, public_no)
+
+    def _new_evidence(self, item: EvidenceItem) -> NewEvidence:
+        link = self.vault.seal(item.url.encode(), "link") if item.url else None
+        return NewEvidence(item.kind, item.mime, item.size, item.file, link)
+
+    # ------------------------------------------------------------------ following up by receipt
+
+    async def find(self, typed_code: str) -> int | None:
+        """The report a receipt code opens, or None. Slow on purpose (scrypt), so run it off the event loop."""
+        code = receipts.normalise(typed_code)
+        if code is None:
+            return None
+        for report_id, code_hash in await self.store.candidates(receipts.locator(code, self._locator_key)):
+            if await asyncio.to_thread(receipts.verify, code, code_hash):
+                return report_id
+        return None
+
+    async def view(self, report_id: int, public_only: bool = True) -> ReportView | None:
+        row = await self.store.report(report_id)
+        if row is None:
+            return None
+        events = [
+            ReportEvent(
+                on_date=e["on_date"],
+                kind=e["kind"],
+                status=e["status"],
+                text=self.vault.open(e["body"], "event").decode() if e["body"] else None,
+            )
+            for e in await self.store.events(report_id, public_only)
+        ]
+        return ReportView(
+            id=row["id"],
+            public_no=row["public_no"],
+            submitted_on=row["submitted_on"],
+            status=row["status"],
+            category=row["category"],
+            election=row["election"],
+            province=row["province"],
+            events=events,
+            evidence_count=len(await self.store.evidence(report_id)),
+            purged=row["purged_on"] is not None,
+        )
+
+    async def details(self, report_id: int) -> dict[str, str | None]:
+        """The sealed fields of a report (who, regency, incident_date, description); empty once purged."""
+        row = await self.store.report(report_id)
+        return self.vault.open_json(row["body"], "report") if row and row["body"] else {}
+
+    async def reply(self, report_id: int, text: str) -> None:
+        await self.store.add_event(report_id, "reply", True, self.vault.seal(text.encode(), "event"), today_wib())
+
+    async def add_evidence(self, report_id: int, items: list[EvidenceItem]) -> None:
+        await self.store.add_evidence(report_id, [self._new_evidence(e) for e in items], today_wib())
+
+    # ------------------------------------------------------------------ the handlers' side
+
+    async def set_status(self, report_id: int, status: str, note: str | None = None, public: bool = True) -> None:
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}")
+        body = self.vault.seal(note.encode(), "event") if note else None
+        await self.store.add_event(report_id, "status", public, body, today_wib(), status=status)
+
+    async def ask(self, report_id: int, question: str) -> None:
+        """A handler's question to the reporter, shown under /status."""
+        body = self.vault.seal(question.encode(), "event")
+        await self.store.add_event(report_id, "question", True, body, today_wib())
+
+    async def note(self, report_id: int, text: str, public: bool) -> None:
+        await self.store.add_event(report_id, "note", public, self.vault.seal(text.encode(), "event"), today_wib())
+
+    # ------------------------------------------------------------------ notices to admins
+
+    async def due_notices(self) -> list[Notice]:
+        notices = []
+        for row in await self.store.due_notices(datetime.now(UTC).isoformat(timespec="seconds")):
+            report = await self.store.report(row["report_id"]) if row["report_id"] else None
+            if report is None:
+                await self.store.notice_sent(row["id"])  # its report is gone; nothing to announce
+                continue
+            details = await self.details(report["id"])
+            fields = {
+                "public_no": report["public_no"],
+                "category": report["category"],
+                "election": report["election"],
+                "province": report["province"],
+                "regency": details.get("regency") or "",
+                "evidence": str(len(await self.store.evidence(report["id"]))),
+            }
+            notices.append(Notice(row["id"], row["kind"], row["attempts"], fields))
+        return notices
+
+    async def notice_sent(self, notice: Notice) -> None:
+        await self.store.notice_sent(notice.id)
+
+    async def notice_failed(self, notice: Notice, delay: float, error: str) -> None:
+        due = datetime.now(UTC) + timedelta(seconds=delay)
+        await self.store.notice_failed(notice.id, due.isoformat(timespec="seconds"), error)
+
+    # ------------------------------------------------------------------ retention
+
+    async def purge(self, retention_days: int) -> dict[str, int]:
+        """Abandoned drafts (24 h), closed reports past retention, and evidence files nothing refers to."""
+        now = datetime.now(UTC)
+        drafts = 0
+        for user_key, _body in await self.store.drafts(updated_before=(now - DRAFT_TTL).isoformat(timespec="seconds")):
+            await self.discard_draft(user_key)
+            drafts += 1
+        today = today_wib()
+        reports = 0
+        for report_id in await self.store.closed_before(today - timedelta(days=retention_days), tuple(CLOSED)):
+            for name in await self.store.purge_report(report_id, today):
+                self.files.delete(name)
+            reports += 1
+        orphans = await self._delete_orphans(now)
+        if drafts or reports or orphans:
+            log.info("retention: %d drafts, %d reports, %d orphan files removed", drafts, reports, orphans)
+        return {"drafts": drafts, "reports": reports, "orphans": orphans}
+
+    async def _delete_orphans(self, now: datetime) -> int:
+        """Files left by a crash between saving a file and saving the draft that names it."""
+        used = await self.store.evidence_files()
+        for _key, body in await self.store.drafts():
+            try:
+                used.update(Draft.from_dict(self.vault.open_json(body, "draft")).files)
+            except (CryptoError, TypeError, ValueError):
+                continue
+        removed = 0
+        for name in self.files.names() - used:
+            path = self.files.folder / name
+            if now.timestamp() - path.stat().st_mtime > ORPHAN_GRACE.total_seconds():
+                self.files.delete(name)
+                removed += 1
+        return removed

@@ -23,7 +23,7 @@ class BotEnv:
 
 
 @asynccontextmanager
-async def running_bot(data_dir: Path, **settings_overrides):
+async def running_bot(data_dir: Path, retry_backoff: float = 0.5, **settings_overrides):
     fake = FakeTelegram(TOKEN)
     base = await fake.start()
     settings = Settings(
@@ -33,7 +33,7 @@ async def running_bot(data_dir: Path, **settings_overrides):
         data_dir=data_dir,
         **settings_overrides,
     )
-    app = build_application(settings)
+    app = build_application(settings, retry_backoff=retry_backoff)
     await app.initialize()
     if app.post_init:
         await app.post_init(app)

@@ -93,15 +93,14 @@ async def fill_report(chat: Chat, *, evidence: bool = True) -> Call:
     intro, category = await chat.say("/lapor", count=2)
     assert "tidak menyimpan" in intro.text
     [election] = await chat.press(category, "L:c:media-sosial")
-    [who] = await chat.press(election, "L:e:pilkada")
+    await chat.press(election, "L:e:pilkada")
     [province] = await chat.say("Kepala Bidang Dinas Pendidikan Kab. Contoh")
-    [regency] = await chat.press(province, "L:p:34")
-    [date] = await chat.say("Kab. Sleman")
-    [description] = await chat.say("17/9/2024")
+    await chat.press(province, "L:p:34")
+    await chat.say("Kab. Sleman")
+    await chat.say("17/9/2024")
     [step] = await chat.say(DESCRIPTION)
     if evidence:
-        [ack] = await chat.say("lihat https://instagram.com/p/contoh123")
-        step = ack
+        [step] = await chat.say("lihat https://instagram.com/p/contoh123")
     [review] = await chat.press(step, "L:done")
     assert "Periksa laporan" in review.text
     return review

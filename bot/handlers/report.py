@@ -34,6 +34,7 @@ from bot.tips.service import today_wib
 FILLING, RECEIPT = "filling", "receipt"
 END = ConversationHandler.END
 CHOICES = {"c": "category", "e": "election", "p": "province", "d": "date"}  # button action -> step
+STEP_BOUND = ("back", "skip", "done", "clear")  # their value is the step they were shown for
 
 
 # ---------------------------------------------------------------------- building blocks
@@ -72,7 +73,7 @@ def _evidence_summary(draft: Draft, lang: str) -> str:
 def prompt(s: Services, draft: Draft, lang: str) -> tuple[str, InlineKeyboardMarkup]:
     """The question for the draft's current step, with its buttons."""
     step = draft.step
-    back = _button(s, lang, "tip_back_review" if draft.editing else "tip_back", "back")
+    back = _button(s, lang, "tip_back_review" if draft.editing else "tip_back", "back", step)
     cancel = _button(s, lang, "tip_cancel", "cancel")
     nav = [back, cancel] if step != "category" or draft.editing else [cancel]
     rows: list[list[InlineKeyboardButton]] = []
@@ -98,16 +99,16 @@ def prompt(s: Services, draft: Draft, lang: str) -> tuple[str, InlineKeyboardMar
     elif step == "date":
         rows = [[_button(s, lang, "tip_today", "d", "0"), _button(s, lang, "tip_yesterday", "d", "1")]]
     elif step in ("who", "regency"):
-        rows = [[_button(s, lang, "tip_skip", "skip")]]
+        rows = [[_button(s, lang, "tip_skip", "skip", step)]]
     elif step == "evidence":
         rows = _evidence_rows(s, draft, lang)
     return html, InlineKeyboardMarkup([*rows, nav])
 
 
 def _evidence_rows(s: Services, draft: Draft, lang: str) -> list[list[InlineKeyboardButton]]:
-    rows = [[_button(s, lang, "tip_done", "done", count=len(draft.evidence))]]
+    rows = [[_button(s, lang, "tip_done", "done", "evidence", count=len(draft.evidence))]]
     if draft.evidence:
-        rows.append([_button(s, lang, "tip_evidence_clear", "clear")])
+        rows.append([_button(s, lang, "tip_evidence_clear", "clear", "evidence")])
     return rows
 
 
@@ -235,7 +236,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str |
         return await _send(press, context, key, draft)
     chosen: str | None = None
     problem: Problem | None = None
-    if action in CHOICES:
+    if action in STEP_BOUND and value != draft.step:  # a button left on an earlier step's message
+        problem = Problem("tip_stale_button")
+    elif action in CHOICES:
         problem = s.form.choose(draft, CHOICES[action], value, today_wib())
         chosen = _chosen_label(s, draft, CHOICES[action], lang)
     elif action == "skip":

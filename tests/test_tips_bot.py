@@ -1,0 +1,276 @@
+"""/lapor and /status end to end: the real Application against the fake Bot API."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import pytest
+from PIL import Image
+
+from bot.tips import receipts
+from tests.botenv import running_bot
+from tests.tipchat import DESCRIPTION, Chat, buttons, data_of, fill_report, jpeg_with_gps
+
+ADMIN_CHAT = -100777
+
+
+@pytest.fixture
+async def env(tmp_path):
+    async with running_bot(tmp_path / "data", admin_chat_id=ADMIN_CHAT, outbox_interval=0.1, retry_backoff=0.01) as e:
+        yield e
+
+
+def services(env):
+    return env.app.bot_data["services"]
+
+
+def code_in(receipt) -> str:
+    [code] = [line.strip() for line in receipt.text.splitlines() if receipts.PATTERN.fullmatch(line.strip())]
+    return code
+
+
+async def send_and_confirm(chat: Chat, review) -> str:
+    [receipt] = await chat.press(review, "L:send")
+    assert "Laporan diterima" in receipt.text and "LPR-" in receipt.text
+    [after] = await chat.press(receipt, "L:saved")
+    assert "7 hari kerja" in after.text and "7 hari kalender" in after.text and "KASN" in after.text
+    return code_in(receipt)
+
+
+async def test_full_report_with_every_optional_step_taken(env):
+    chat = Chat(env.fake, 5001)
+    intro, category = await chat.say("/lapor", count=2)
+    assert "tidak menyimpan" in intro.text and "Langkah 1/7" in category.text
+    assert any(b["callback_data"] == "L:c:lainnya" for b in buttons(category))
+    [election] = await chat.press(category, "L:c:kampanye")
+    assert "✅ Kampanye" in election.text
+    [who] = await chat.press(election, "L:e:pemilu")
+    [province] = await chat.say("Camat Contoh, Kecamatan Contoh")
+    assert len([b for b in buttons(province) if b["callback_data"].startswith("L:p:")]) == 39
+    [regency] = await chat.say("Jawa Timur")  # typed instead of pressed
+    [date] = await chat.say("Kota Malang")
+    [description] = await chat.press(date, "L:d:1")
+    [evidence] = await chat.say(DESCRIPTION)
+    [photo_ack] = await chat.send_photo(jpeg_with_gps())
+    assert "metadata" in photo_ack.text.lower() and "1/10" in photo_ack.text
+    [pdf_ack] = await chat.send_document(b"%PDF-1.4 Author (Budi)", "application/pdf")
+    assert "⚠️" in pdf_ack.text and "2/10" in pdf_ack.text
+    [link_ack] = await chat.say("https://x.com/contoh/status/1 dan https://youtu.be/abc")
+    assert "4/10" in link_ack.text
+    [review] = await chat.press(link_ack, "L:done")
+    for expected in ("Kampanye", "Pemilu", "Camat Contoh", "Kota Malang, Jawa Timur", "1 foto, 1 dokumen, 2 tautan"):
+        assert expected in review.text
+    assert "https://youtu.be/abc" in review.text
+    del who, regency, description, evidence
+    code = await send_and_confirm(chat, review)
+
+    s = services(env)
+    report_id = await s.tips.find(code)
+    rows = await s.tips.store.evidence(report_id)
+    assert sorted(r["kind"] for r in rows) == ["document", "link", "link", "photo"]
+    [photo] = [r for r in rows if r["kind"] == "photo"]
+    stored = s.tips.files.read(photo["file"])
+    img = Image.open(io.BytesIO(stored))
+    assert not img.getexif() and b"Budi" not in stored  # the EXIF test: no GPS, no owner
+    await env.fake.wait_for(lambda: env.fake.messages_to(ADMIN_CHAT))
+    [notice] = env.fake.messages_to(ADMIN_CHAT)
+    assert "LPR-" in notice.text and "Kampanye" in notice.text and "Kota Malang, Jawa Timur" in notice.text
+    assert DESCRIPTION[:30] not in notice.text
+    assert not env.fake.sent(method="forwardMessage")
+
+
+async def test_report_with_every_optional_step_skipped(env):
+    chat = Chat(env.fake, 5002)
+    _intro, category = await chat.say("/lapor", count=2)
+    [election] = await chat.press(category, "L:c:lainnya")
+    [who] = await chat.press(election, "L:e:tidak_tahu")
+    [province] = await chat.press(who, "L:skip")
+    [regency] = await chat.press(province, "L:p:ln")
+    [date] = await chat.press(regency, "L:skip")
+    await chat.say("hari ini")
+    [evidence] = await chat.say(DESCRIPTION)
+    [review] = await chat.press(evidence, "L:done")
+    assert "(tidak diisi)" in review.text and "Bukti:</b> tidak ada" in review.html
+    del date
+    code = await send_and_confirm(chat, review)
+    view = await services(env).tips.view(await services(env).tips.find(code))
+    assert view.category == "lainnya" and view.election == "tidak_tahu" and view.evidence_count == 0
+
+
+async def test_edit_from_review_and_back_button(env):
+    chat = Chat(env.fake, 5003)
+    review = await fill_report(chat)
+    [date] = await chat.press(review, "L:edit:date")
+    assert "Kembali ke ringkasan" in str(buttons(date))
+    [again] = await chat.say("1 Oktober 2026")
+    assert "1 Oktober 2026" in again.text and "Periksa laporan" in again.text
+    [description] = await chat.press(again, "L:edit:description")
+    [unchanged] = await chat.press(description, "L:back")
+    assert "Periksa laporan" in unchanged.text
+    alert = await chat.press_for_alert(description, data_of(description, "L:back"))
+    assert "Tombol ini" in alert or "lain" in alert
+
+
+async def test_cancel_deletes_the_draft_and_its_files(env):
+    chat = Chat(env.fake, 5004)
+    review = await fill_report(chat, evidence=False)
+    [evidence] = await chat.press(review, "L:edit:evidence")
+    await chat.send_photo(jpeg_with_gps())
+    s = services(env)
+    assert s.tips.files.names()
+    [bye] = await chat.say("/batal")
+    assert "dibatalkan" in bye.text
+    assert await s.tips.load_draft(s.user_keys.key(5004)) is None and not s.tips.files.names()
+    [nothing] = await chat.say("/batal")
+    assert "Tidak ada laporan" in nothing.text
+    alert = await chat.press_for_alert(review, "L:send:")
+    assert "tidak ada" in alert
+    del evidence
+
+
+async def test_bad_answers_get_a_clear_reply_and_the_step_stays(env):
+    chat = Chat(env.fake, 5005)
+    _intro, category = await chat.say("/lapor", count=2)
+    [hint] = await chat.say("media sosial")
+    assert "tombol" in hint.text
+    [election] = await chat.press(category, "L:c:media-sosial")
+    [who] = await chat.press(election, "L:e:pemilu")
+    [province] = await chat.press(who, "L:skip")
+    [unknown] = await chat.say("Atlantis")
+    assert "tidak saya kenali" in unknown.text
+    [regency] = await chat.press(province, "L:p:11")
+    await chat.say("Kota Banda Aceh")
+    for typed, expected in [
+        ("31/2/2024", "tidak ada di kalender"),
+        ("1/1/2099", "belum terjadi"),
+        ("besok", "belum terjadi"),
+        ("kapan ya", "tidak bisa saya baca"),
+        ("17/9/1990", "terlalu lama"),
+    ]:
+        [reply] = await chat.say(typed)
+        assert expected in reply.text, typed
+        assert "17/9/2024" in reply.html or "kemarin" in reply.text
+    await chat.say("17 September 2024")
+    [short] = await chat.say("PNS kampanye")
+    assert "terlalu singkat" in short.text
+    [sticker] = await chat.say(None, sticker={"file_id": "S1", "file_unique_id": "s1", "type": "regular",
+                                             "width": 1, "height": 1, "is_animated": False, "is_video": False})  # fmt: skip
+    assert "teks" in sticker.text
+    [voice] = await chat.say(None, voice={"file_id": "V1", "file_unique_id": "v1", "duration": 3})
+    assert "suara" in voice.text
+    [place] = await chat.say(None, location={"latitude": -6.2, "longitude": 106.8})
+    assert "Lokasi" in place.text
+    [early] = await chat.send_photo(jpeg_with_gps())
+    assert "langkah 6" in early.text
+    [evidence] = await chat.say(DESCRIPTION)
+    [exe] = await chat.send_document(b"MZ", "application/x-msdownload")
+    assert "tidak kami terima" in exe.text
+    [big] = await chat.send_document(b"%PDF small", "application/pdf", size=25 * 1024 * 1024)
+    assert "20 MB" in big.text
+    [broken] = await chat.send_document(b"not really a jpeg", "image/jpeg")
+    assert "tidak bisa dibaca" in broken.text
+    [huge] = await chat.say("x" * 10_000)
+    assert "Kirim foto, dokumen, atau tautan" in huge.text
+    [review] = await chat.press(evidence, "L:done")
+    assert "Bukti:</b> tidak ada" in review.html
+    assert not [c for c in env.fake.calls if not c.ok and c.method != "getUpdates"]
+    del regency
+
+
+async def test_html_looking_answers_are_shown_as_text(env):
+    chat = Chat(env.fake, 5006)
+    _intro, category = await chat.say("/lapor", count=2)
+    [election] = await chat.press(category, "L:c:kampanye")
+    await chat.press(election, "L:e:pemilu")
+    [province] = await chat.say("<b>Kadis</b> & <script>alert(1)</script>")
+    [regency] = await chat.press(province, "L:p:31")
+    [date] = await chat.press(regency, "L:skip")
+    [description] = await chat.press(date, "L:d:0")
+    [evidence] = await chat.say(DESCRIPTION + " <i>tag</i> &amp;")
+    [review] = await chat.press(evidence, "L:done")
+    assert "<b>Kadis</b> & <script>alert(1)</script>" in review.text
+    assert "<i>tag</i> &amp;" in review.text
+    del description
+
+
+async def test_lapor_in_a_group_points_to_a_private_chat(env):
+    fake = env.fake
+    group = {"id": -100200, "type": "supergroup", "title": "Pegawai Dinas"}
+    fake.send_text(fake.user(5007), "/lapor", chat=group)
+    [reply] = await fake.wait_messages(-100200, 1)
+    [button] = buttons(reply)
+    assert button["url"].endswith("?start=lapor") and "pribadi" in reply.text
+    fake.send_text(fake.user(5007), "/status ABCDE-FGHJK-MNPQR-STUVW", chat=group)
+    [_, warning] = await fake.wait_messages(-100200, 2)
+    assert "grup" in warning.text
+    chat = Chat(fake, 5007)
+    intro, _category = await chat.say("/start lapor", count=2)
+    assert "tidak menyimpan" in intro.text
+
+
+async def test_status_with_right_wrong_and_guessed_codes(env):
+    chat = Chat(env.fake, 5008)
+    code = await send_and_confirm(chat, await fill_report(chat))
+    s = services(env)
+    report_id = await s.tips.find(code)
+    await s.tips.set_status(report_id, "diverifikasi", "Laporan sedang ditelusuri Bawaslu Kab. Sleman.")
+    await s.tips.note(report_id, "catatan internal: pelapor mungkin staf", public=False)
+    await s.tips.ask(report_id, "Apakah ada saksi lain?")
+    [status] = await chat.say(f"/status {code.lower()}")
+    assert "Diverifikasi" in status.text and "ditelusuri Bawaslu" in status.text and "saksi lain" in status.text
+    assert "catatan internal" not in status.text
+    [pasted] = await chat.say(code.replace("-", " "))
+    assert "LPR-" in pasted.text
+
+    [ask] = await chat.press(status, "S:reply")
+    [saved] = await chat.say("Ada, rekan satu bidang juga melihat.")
+    assert "tersimpan" in saved.text
+    [ask_evidence] = await chat.press(status, "S:evidence")
+    [ok] = await chat.send_photo(jpeg_with_gps())
+    assert "tersimpan" in ok.text
+    [done] = await chat.press(ok, "S:done")
+    view = await s.tips.view(report_id)
+    assert [e.kind for e in view.events][-2:] == ["reply", "evidence"] and view.evidence_count == 2
+    del ask, ask_evidence, done
+
+    [usage] = await chat.say("/status")
+    assert "kode tanda terima" in usage.text
+    for attempt in range(5):
+        [wrong] = await chat.say(f"/status {receipts.new_code()}")
+        assert ("tidak cocok" in wrong.text) if attempt < 4 else ("Terlalu banyak" in wrong.text)
+    [blocked] = await chat.say(f"/status {code}")
+    assert "Terlalu banyak" in blocked.text  # even the right code, until the window passes
+    other = Chat(env.fake, 5009)
+    [fine] = await other.say(f"/status {code}")
+    assert "LPR-" in fine.text
+
+
+async def test_forged_followup_button_without_a_session_opens_nothing(env):
+    chat = Chat(env.fake, 5010)
+    [usage] = await chat.say("/status")
+    alert = await chat.press_for_alert(usage, "S:reply")
+    assert "Sesi" in alert
+
+
+async def test_daily_limit(tmp_path):
+    async with running_bot(tmp_path / "data", tip_daily_limit=1) as env:
+        chat = Chat(env.fake, 5011)
+        await send_and_confirm(chat, await fill_report(chat, evidence=False))
+        [limit] = await chat.say("/lapor")
+        assert "batas harian" in limit.text
+
+
+async def test_admin_notice_survives_a_429_and_5xx_storm(env, caplog):
+    fake = env.fake
+    for kind in ("429", "500", "drop", "502", "500", "500", "drop", "502", "500", "500", "500", "502"):
+        fake.fail("sendMessage", kind, chat_id=ADMIN_CHAT)
+    chat = Chat(fake, 5012)
+    with caplog.at_level(logging.INFO):
+        await send_and_confirm(chat, await fill_report(chat, evidence=False))
+        await fake.wait_for(lambda: fake.messages_to(ADMIN_CHAT), timeout=60)
+    failed = [c for c in fake.calls if c.method == "sendMessage" and not c.ok]
+    assert len(failed) == 12
+    assert len(fake.messages_to(ADMIN_CHAT)) == 1
+    rows = await services(env).store.fetchall("SELECT attempts, sent_at, body FROM outbox")
+    assert rows[0]["attempts"] >= 1 and rows[0]["sent_at"] and rows[0]["body"] is None

@@ -1,0 +1,308 @@
+"""The tip services without Telegram: dates, receipt codes, the form, encryption, evidence, limits, storage."""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import stat
+from datetime import date, timedelta
+
+import pytest
+from PIL import Image, PngImagePlugin
+
+from bot.config import SettingsError
+from bot.crypto import CryptoError, Vault, load_or_create_key
+from bot.store.sqlite import SqliteStore
+from bot.store.tips import TipStore
+from bot.throttle import KeyedLimit
+from bot.tips import receipts
+from bot.tips.dates import format_date, parse_date
+from bot.tips.evidence import MAX_FILE_BYTES, EvidenceError, EvidenceFiles, clean_file, strip_image
+from bot.tips.form import TipForm, categories_from_topics, load_provinces
+from bot.tips.model import MAX_EVIDENCE, Draft, EvidenceItem
+from bot.tips.service import TipService
+from tests.conftest import KNOWLEDGE
+from tests.tipchat import DESCRIPTION, jpeg_with_gps
+
+TODAY = date(2026, 11, 23)
+
+
+# ---------------------------------------------------------------------- dates
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("17/9/2024", date(2024, 9, 17)),
+        ("17-09-2024", date(2024, 9, 17)),
+        ("17.9.24", date(2024, 9, 17)),
+        ("17 September 2024", date(2024, 9, 17)),
+        ("tgl 17 sept 2024", date(2024, 9, 17)),
+        ("2024-09-17", date(2024, 9, 17)),
+        ("hari ini", TODAY),
+        ("Kemarin", TODAY - timedelta(days=1)),
+        ("3 hari lalu", TODAY - timedelta(days=3)),
+    ],
+)
+def test_dates_people_type(typed, expected):
+    assert parse_date(typed, TODAY).value == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "problem"),
+    [
+        ("31/2/2024", "invalid"),
+        ("1/13/2024", "invalid"),
+        ("besok", "future"),
+        ("24/11/2026", "future"),
+        ("17/9/1999", "too_old"),
+        ("minggu lalu pas apel", "unreadable"),
+        ("17 Foo 2024", "unreadable"),
+        ("", "unreadable"),
+    ],
+)
+def test_bad_dates_are_refused_with_a_reason(typed, problem):
+    result = parse_date(typed, TODAY)
+    assert result.value is None and result.problem == problem
+
+
+def test_dates_are_shown_in_words():
+    assert format_date("2024-09-17", "id") == "17 September 2024"
+    assert format_date("2024-08-01", "en") == "1 August 2024"
+
+
+# ---------------------------------------------------------------------- receipt codes
+
+
+def test_receipt_codes_are_long_random_and_unambiguous():
+    codes = {receipts.new_code() for _ in range(500)}
+    assert len(codes) == 500
+    assert math.log2(len(receipts.ALPHABET)) * receipts.GROUPS * receipts.GROUP_LEN >= 80
+    assert not set("01ILO") & set(receipts.ALPHABET)
+    code = next(iter(codes))
+    assert len(code) == 23 and code.count("-") == 3
+    assert receipts.normalise(code.lower().replace("-", " ")) == code
+    assert receipts.normalise(code.replace("-", "")) == code
+    assert receipts.normalise("O" * 20) is None and receipts.normalise("abc") is None
+
+
+def test_receipt_hash_is_salted_and_verifies():
+    code = receipts.new_code()
+    first, second = receipts.hash_code(code), receipts.hash_code(code)
+    assert first != second  # a fresh salt each time
+    assert receipts.verify(code, first) and receipts.verify(code, second)
+    assert not receipts.verify(receipts.new_code(), first)
+    assert code.encode() not in first
+
+
+# ---------------------------------------------------------------------- the form
+
+
+@pytest.fixture
+def form() -> TipForm:
+    topics = {"media-sosial": ("Media sosial", "Social media"), "sanksi": ("Sanksi", "Sanctions")}
+    return TipForm(categories_from_topics(topics), load_provinces(KNOWLEDGE))
+
+
+def test_provinces_file_has_all_38_provinces():
+    provinces = load_provinces(KNOWLEDGE)
+    assert len([p for p in provinces if p != "ln"]) == 38
+    assert all(len(f"L:p:{p}".encode()) <= 64 for p in provinces)
+
+
+def test_form_walks_every_step_and_returns_to_review_after_an_edit(form):
+    draft = Draft()
+    assert set(form.categories) == {"media-sosial", "lainnya"}  # not "sanksi": it names no violation
+    assert form.choose(draft, "category", "media-sosial", TODAY) is None
+    assert form.choose(draft, "election", "pemilu", TODAY) is None
+    assert form.skip(draft) is None and draft.step == "province"
+    assert form.enter_text(draft, "jawa tengah", TODAY) is None and draft.province == "33"
+    assert form.skip(draft) is None and draft.step == "date"
+    assert form.choose(draft, "date", "1", TODAY) is None and draft.incident_date == "2026-11-22"
+    assert form.enter_text(draft, "terlalu pendek", TODAY).key == "tip_description_short"
+    assert form.enter_text(draft, "x" * 4001, TODAY).key == "tip_description_long"
+    assert form.enter_text(draft, DESCRIPTION, TODAY) is None and draft.step == "evidence"
+    assert form.enter_text(draft, "tanpa tautan", TODAY).key == "tip_evidence_expected"
+    assert form.evidence_done(draft) is None and draft.step == "review"
+    assert form.ready(draft)
+    assert form.edit(draft, "province") is None and draft.step == "province"
+    assert form.choose(draft, "province", "31", TODAY) is None and draft.step == "review"
+    assert form.edit(draft, "who") is None
+    form.back(draft)
+    assert draft.step == "review"
+
+
+def test_form_refuses_old_buttons_and_required_skips(form):
+    draft = Draft()
+    assert form.choose(draft, "province", "33", TODAY).key == "tip_stale_button"
+    assert form.skip(draft).key == "tip_not_optional"
+    assert form.enter_text(draft, "media sosial", TODAY).key == "tip_use_buttons"
+    assert not form.ready(draft)
+
+
+def test_evidence_is_limited_to_ten_items(form):
+    draft = Draft(step="evidence")
+    for i in range(MAX_EVIDENCE):
+        assert form.add_file(draft, EvidenceItem(kind="photo", file=f"f{i}")) is None
+    assert form.add_file(draft, EvidenceItem(kind="photo", file="x")).key == "tip_evidence_full"
+    assert form.add_links(draft, "https://example.org/a").key == "tip_evidence_full"
+
+
+# ---------------------------------------------------------------------- encryption and evidence
+
+
+def test_data_key_file_is_private_and_values_are_bound_to_their_purpose(tmp_path):
+    key = load_or_create_key(tmp_path)
+    assert stat.S_IMODE(os.stat(tmp_path / "data.key").st_mode) == 0o600
+    assert load_or_create_key(tmp_path) == key
+    vault = Vault(key)
+    sealed = vault.seal(b"rahasia", "report")
+    assert b"rahasia" not in sealed and vault.open(sealed, "report") == b"rahasia"
+    with pytest.raises(CryptoError):
+        vault.open(sealed, "draft")
+    with pytest.raises(CryptoError):
+        Vault(load_or_create_key(tmp_path / "other")).open(sealed, "report")
+
+
+def test_a_malformed_data_key_is_a_one_line_settings_error(tmp_path):
+    from bot.app import build_services
+    from bot.config import Settings
+
+    with pytest.raises(SettingsError, match="DATA_KEY"):
+        build_services(Settings(data_dir=tmp_path, data_key="not-base64!"))
+
+
+def test_photos_lose_exif_and_gps():
+    data = jpeg_with_gps("Budi Santoso")
+    assert Image.open(io.BytesIO(data)).getexif().get_ifd(0x8825)
+    clean, mime = strip_image(data)
+    img = Image.open(io.BytesIO(clean))
+    assert mime == "image/jpeg" and not img.getexif() and b"Budi" not in clean and b"ExampleCam" not in clean
+
+
+def test_png_text_chunks_are_dropped():
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", "Budi Santoso")
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(out, "PNG", pnginfo=info)
+    clean, mime = strip_image(out.getvalue())
+    assert mime == "image/png" and b"Budi" not in clean
+
+
+@pytest.mark.parametrize(
+    ("data", "mime", "key"),
+    [
+        (b"MZ\x90\x00", "application/x-msdownload", "tip_file_unsupported"),
+        (b"not an image", "image/jpeg", "tip_file_unreadable"),
+        (b"\0" * (MAX_FILE_BYTES + 1), "application/pdf", "tip_file_too_big"),
+    ],
+)
+def test_unusable_files_are_refused(data, mime, key):
+    with pytest.raises(EvidenceError) as err:
+        clean_file(data, mime, as_photo=False)
+    assert err.value.key == key
+
+
+def test_pdfs_are_kept_as_sent_and_flagged():
+    clean = clean_file(b"%PDF-1.4 ...", "application/pdf", as_photo=False)
+    assert clean.kind == "document" and not clean.metadata_removed
+
+
+# ---------------------------------------------------------------------- limits
+
+
+def test_keyed_limit_counts_per_user_and_forgets_each_window():
+    now = [1000.0]
+    limit = KeyedLimit(2, 60, clock=lambda: now[0])
+    limit.hit(1)
+    limit.hit(1)
+    assert limit.exhausted(1) and not limit.exhausted(2)
+    assert all(b"1" != k for k in limit._counts)  # keyed, not the id
+    now[0] += 60
+    assert not limit.exhausted(1)
+
+
+# ---------------------------------------------------------------------- the service and storage
+
+
+@pytest.fixture
+async def tips(tmp_path):
+    store = SqliteStore(tmp_path / "netra.sqlite3")
+    await store.open()
+    vault = Vault(load_or_create_key(tmp_path))
+    service = TipService(TipStore(store), vault, EvidenceFiles(tmp_path / "evidence", vault), b"k" * 32)
+    await service.open()
+    yield service
+    await store.close()
+
+
+def _ready_draft() -> Draft:
+    return Draft(
+        step="review", category="kampanye", election="pemilu", province="35", regency="Kota Malang",
+        incident_date="2026-11-20", description=DESCRIPTION,
+    )  # fmt: skip
+
+
+async def test_a_sent_report_opens_only_with_its_code(tips, tmp_path):
+    await tips.save_draft("user-key", _ready_draft())
+    assert "user-key" in tips.draft_keys
+    receipt = await tips.submit("user-key", _ready_draft())
+    assert receipt.public_no.startswith("LPR-") and receipt.public_no.endswith("-000001")
+    assert await tips.load_draft("user-key") is None and "user-key" not in tips.draft_keys
+    report_id = await tips.find(receipt.code.lower())
+    view = await tips.view(report_id)
+    assert view.status == "baru" and view.province == "35"
+    assert await tips.find(receipts.new_code()) is None
+    assert (await tips.details(report_id))["description"] == DESCRIPTION
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("netra.sqlite3*"))
+    assert DESCRIPTION[:40].encode() not in raw and b"Kota Malang" not in raw
+    assert receipt.code.encode() not in raw and receipt.code.replace("-", "").encode() not in raw
+
+
+async def test_handlers_messages_reach_the_reporter_but_internal_notes_do_not(tips):
+    receipt = await tips.submit("k", _ready_draft())
+    report_id = await tips.find(receipt.code)
+    await tips.set_status(report_id, "diverifikasi", "Sedang kami telusuri.")
+    await tips.note(report_id, "catatan internal", public=False)
+    await tips.ask(report_id, "Jam berapa kejadiannya?")
+    view = await tips.view(report_id)
+    assert view.status == "diverifikasi" and view.open_question
+    assert [e.kind for e in view.events] == ["status", "status", "question"]
+    assert "catatan internal" not in str(view)
+    await tips.reply(report_id, "Sekitar pukul 09.00")
+    assert not (await tips.view(report_id)).open_question
+
+
+async def test_retention_removes_text_and_evidence_but_keeps_statistics(tips, tmp_path):
+    draft = _ready_draft()
+    item = await tips.store_file(clean_file(jpeg_with_gps(), "image/jpeg", as_photo=True))
+    draft.evidence.append(item)
+    receipt = await tips.submit("k", draft)
+    report_id = await tips.find(receipt.code)
+    assert (tmp_path / "evidence" / item.file).is_file()
+    await tips.set_status(report_id, "selesai")
+    assert (await tips.purge(retention_days=365))["reports"] == 0
+    await tips.store.store.write("UPDATE reports SET status_on = '2020-01-01' WHERE id = ?", (report_id,))
+    assert (await tips.purge(retention_days=365))["reports"] == 1
+    view = await tips.view(report_id)
+    assert view.purged and view.category == "kampanye" and view.province == "35" and view.evidence_count == 0
+    assert await tips.details(report_id) == {}
+    assert not (tmp_path / "evidence" / item.file).exists()
+
+
+async def test_abandoned_drafts_and_orphan_files_are_removed(tips, tmp_path):
+    draft = Draft(step="evidence")
+    item = await tips.store_file(clean_file(jpeg_with_gps(), "image/jpeg", as_photo=True))
+    draft.evidence.append(item)
+    await tips.save_draft("old", draft)
+    await tips.save_draft("fresh", Draft())
+    orphan = tips.files.write(b"left by a crash")
+    os.utime(tmp_path / "evidence" / orphan, (0, 0))
+    await tips.store.store.write(
+        "UPDATE tip_drafts SET updated_at = '2020-01-01T00:00:00+00:00' WHERE user_key = 'old'"
+    )
+    result = await tips.purge(retention_days=365)
+    assert result == {"drafts": 1, "reports": 0, "orphans": 1}
+    assert await tips.load_draft("old") is None and await tips.load_draft("fresh") is not None
+    assert tips.files.names() == set()

@@ -218,7 +218,7 @@ def test_keyed_limit_counts_per_user_and_forgets_each_window():
     limit.hit(1)
     limit.hit(1)
     assert limit.exhausted(1) and not limit.exhausted(2)
-    assert all(b"1" != k for k in limit._counts)  # keyed, not the id
+    assert all(k != b"1" for k in limit._counts)  # keyed, not the id
     now[0] += 60
     assert not limit.exhausted(1)
 

@@ -1,0 +1,137 @@
+"""`python main.py` as a process: the report form survives `kill -9` at every step, the admin notice
+survives a restart, and nothing that identifies the reporter reaches any file the bot wrote or its log."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import struct
+import sys
+from pathlib import Path
+
+from tests.botenv import TOKEN
+from tests.conftest import ROOT
+from tests.fake_telegram import FakeTelegram
+from tests.tipchat import DESCRIPTION, Chat, data_of, jpeg_with_gps
+
+ADMIN_CHAT = -100900
+USER_ID = 8123456789
+USERNAME = "sulis_rahasia_77"
+FIRST_NAME = "Sulistyowati"
+
+
+class BotProcess:
+    """main.py against the fake API; every run appends its stderr (the bot's log) to one file."""
+
+    def __init__(self, base: str, data_dir: Path, log_path: Path) -> None:
+        self.env = {
+            **os.environ,
+            "BOT_TOKEN": TOKEN,
+            "BOT_API_BASE_URL": f"{base}/bot",
+            "BOT_API_FILE_URL": f"{base}/file/bot",
+            "DATA_DIR": str(data_dir),
+            "ADMIN_CHAT_ID": str(ADMIN_CHAT),
+        }
+        self.log_path = log_path
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        log = open(self.log_path, "ab")  # noqa: SIM115 - the child process owns it
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "main.py", cwd=ROOT, env=self.env, stdout=log, stderr=log
+        )
+        log.close()
+
+    async def kill9(self) -> None:
+        assert self.proc is not None
+        self.proc.kill()
+        await self.proc.wait()
+
+    async def stop(self) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        return await asyncio.wait_for(self.proc.wait(), timeout=30)
+
+
+def identifying_bytes() -> list[bytes]:
+    """The reporter's id (as text and as SQLite/struct integers), username and name."""
+    return [
+        str(USER_ID).encode(),
+        struct.pack(">q", USER_ID),
+        struct.pack(">q", USER_ID)[2:],  # SQLite's 6-byte integer
+        USERNAME.encode(),
+        FIRST_NAME.encode(),
+        FIRST_NAME.lower().encode(),
+    ]
+
+
+async def test_report_survives_kill_9_at_every_step_and_leaves_no_trace(tmp_path):
+    fake = FakeTelegram(TOKEN)
+    base = await fake.start()
+    data_dir = tmp_path / "data"
+    bot = BotProcess(base, data_dir, tmp_path / "bot.log")
+    chat = Chat(fake, USER_ID, first_name=FIRST_NAME, username=USERNAME)
+    timeout = 60
+
+    async def restart() -> None:
+        await bot.kill9()
+        await bot.start()
+
+    await bot.start()
+    try:
+        _intro, category = await chat.say("/lapor", count=2)
+        await restart()
+        [election] = await chat.press(category, "L:c:jabatan-fasilitas")
+        await restart()
+        [who] = await chat.press(election, "L:e:pemilu")
+        await restart()
+        [province] = await chat.say("Sekretaris Dinas Kesehatan Provinsi Contoh")
+        await restart()
+        [regency] = await chat.press(province, "L:p:52")
+        await restart()
+        [date] = await chat.say("Kota Mataram")
+        await restart()
+        [description] = await chat.say("17 September 2024")
+        await restart()
+        [evidence] = await chat.say(DESCRIPTION)
+        await restart()
+        [ack] = await chat.send_photo(jpeg_with_gps(FIRST_NAME))
+        await restart()
+        [review] = await chat.press(ack, "L:done")
+        assert "Sekretaris Dinas Kesehatan" in review.text and "Kota Mataram, Nusa Tenggara Barat" in review.text
+        assert "1 foto" in review.text and "17 September 2024" in review.text
+        del who, regency, date, description, evidence
+        await restart()
+
+        # Telegram is down for the admin chat while the report is sent; the bot is then killed
+        fake.fail("sendMessage", "500", times=10_000, chat_id=ADMIN_CHAT)
+        [receipt] = await chat.press(review, "L:send")
+        code = next(line for line in receipt.text.splitlines() if line.count("-") == 3)
+        await asyncio.sleep(0.5)
+        assert not fake.messages_to(ADMIN_CHAT)
+        await bot.kill9()
+        fake.faults.clear()
+        await bot.start()
+        await fake.wait_for(lambda: fake.messages_to(ADMIN_CHAT), timeout=timeout)
+        assert "LPR-" in fake.messages_to(ADMIN_CHAT)[0].text
+
+        [status] = await chat.say(f"/status {code}")
+        assert "Baru" in status.text and "LPR-" in status.text
+        assert data_of(status, "S:reply") == "S:reply"
+        assert await bot.stop() == 0
+    finally:
+        if bot.proc and bot.proc.returncode is None:
+            bot.proc.kill()
+        await fake.stop()
+
+    written = [p for p in data_dir.rglob("*") if p.is_file()]
+    assert any(p.name.startswith("netra.sqlite3") for p in written) and (data_dir / "evidence").is_dir()
+    log = (tmp_path / "bot.log").read_bytes()
+    assert b"Traceback" not in log and TOKEN.encode() not in log
+    for path in [*written, tmp_path / "bot.log"]:
+        content = path.read_bytes()
+        for needle in identifying_bytes():
+            assert needle not in content, f"{needle!r} found in {path.name}"
+        assert DESCRIPTION[:30].encode() not in content and b"Kota Mataram" not in content
+        assert code.encode() not in content

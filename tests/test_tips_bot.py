@@ -9,6 +9,7 @@ import logging
 import pytest
 from PIL import Image
 
+from bot.app import configure_logging
 from bot.tips import receipts
 from tests.botenv import running_bot
 from tests.tipchat import DESCRIPTION, Chat, buttons, data_of, fill_report, jpeg_with_gps
@@ -280,3 +281,38 @@ async def test_admin_notice_survives_a_429_and_5xx_storm(env, caplog):
             break
         await asyncio.sleep(0.02)
     assert row["attempts"] >= 1 and row["sent_at"] and row["body"] is None
+
+
+async def test_anonymity_nothing_identifying_in_any_file_or_log(tmp_path, caplog):
+    reporters = [(7_700_000_001, "Wahyuningsih", "wahyu_pelapor_x"), (7_700_000_002, "Bonifasius", "boni_rahasia"),
+                 (7_700_000_003, "Kristiantoro", None)]  # fmt: skip
+    data_dir = tmp_path / "data"
+    with caplog.at_level(logging.INFO):
+        configure_logging()
+        async with running_bot(data_dir, admin_chat_id=ADMIN_CHAT, outbox_interval=0.1) as env:
+            for user_id, name, username in reporters:
+                chat = Chat(env.fake, user_id, first_name=name, username=username)
+                review = await fill_report(chat)
+                [evidence] = await chat.press(review, "L:edit:evidence")
+                [ack] = await chat.send_photo(jpeg_with_gps(name))
+                [review] = await chat.press(ack, "L:done")
+                code = await send_and_confirm(chat, review)
+                [status] = await chat.say(f"/status {code}")
+                await chat.press(status, "S:reply")
+                await chat.say(f"tambahan dari saksi {user_id % 7}")
+                await chat.say("/bahasa")
+                del evidence
+            await env.fake.wait_for(lambda: len(env.fake.messages_to(ADMIN_CHAT)) == 3)
+    needles = []
+    for user_id, name, username in reporters:
+        needles += [str(user_id), name, name.lower(), *([username] if username else [])]
+    files = [p for p in data_dir.rglob("*") if p.is_file()]
+    assert len(files) >= 4  # database (+ WAL), keys, evidence
+    for path in files:
+        content = path.read_bytes()
+        for needle in needles:
+            assert needle.encode() not in content, f"{needle} in {path.name}"
+    for needle in needles:
+        assert needle not in caplog.text
+    for notice in env.fake.messages_to(ADMIN_CHAT):
+        assert not any(needle in notice.text for needle in needles)

@@ -306,3 +306,19 @@ async def test_abandoned_drafts_and_orphan_files_are_removed(tips, tmp_path):
     assert result == {"drafts": 1, "reports": 0, "orphans": 1}
     assert await tips.load_draft("old") is None and await tips.load_draft("fresh") is not None
     assert tips.files.names() == set()
+
+
+def test_articles_cited_in_the_after_report_guidance_are_in_the_knowledge_base(engine):
+    """The guidance after a report quotes deadlines and requirements; each article it names must be a
+    basis of a rule, so the template cannot drift from the checked knowledge base."""
+    import re
+
+    from bot.render import TEMPLATES_DIR
+
+    text = (TEMPLATES_DIR / "tips" / "after.html.j2").read_text(encoding="utf-8")
+    cited = set(re.findall(r"Pasal \d+ ayat \(\d+\)", text))
+    assert len(cited) == 4
+    bases = {b.article for rule in engine.kb.rules.values() for b in rule.basis}
+    assert cited <= bases
+    rules = re.findall(r"/aturan ([a-z-]+)", text)
+    assert rules and all(r in engine.kb.rules for r in rules)

@@ -22,10 +22,11 @@ from telegram.ext import (
     filters,
 )
 
+from bot.admin import AdminService
 from bot.config import Settings, SettingsError
 from bot.crypto import CryptoError, Vault, derive_key, load_or_create_key
 from bot.engine import load_engine
-from bot.handlers import browse, general, inline, jobs, questions, report, status
+from bot.handlers import admin, browse, general, inline, jobs, questions, report, review, status
 from bot.identity import UserKeys, load_or_create_secret
 from bot.ratelimit import RetryingRateLimiter
 from bot.services import Services
@@ -67,6 +68,20 @@ COMMANDS = {
 }
 
 
+ADMIN_COMMANDS = {
+    "admin": admin.on_admin_help,
+    "grant": admin.on_grant,
+    "revoke": admin.on_revoke,
+    "admins": admin.on_admins,
+    "audit": admin.on_audit,
+    "tips": review.on_tips,
+    "ubahstatus": review.on_set_status,
+    "catatan": review.on_note,
+    "tanyapelapor": review.on_ask_reporter,
+    "export": review.on_export,
+}  # not in the command menu: only admins may use them, and everyone else is told they do not exist
+
+
 def configure_logging(level: int = logging.INFO) -> None:
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level)
     # httpx logs every request URL at INFO, and the URL holds the bot token
@@ -91,6 +106,7 @@ def build_services(settings: Settings) -> Services:
         tips=tips,
         form=TipForm(categories_from_topics(topics), load_provinces(settings.knowledge_dir)),
         report_limit=KeyedLimit(settings.tip_daily_limit, 24 * 3600),
+        admin=AdminService(store, settings.admin_ids),
         admin_chat_id=settings.admin_chat_id,
         retention_days=settings.tip_retention_days,
         outbox_interval=settings.outbox_interval,
@@ -147,6 +163,9 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("status", status.on_status, filters=new_message & private))
     app.add_handler(CommandHandler("status", status.on_status_in_group, filters=new_message & groups))
     app.add_handler(MessageHandler(new_message & private & status.CODE_MESSAGE, status.on_code_message))
+    for command, callback in ADMIN_COMMANDS.items():
+        app.add_handler(CommandHandler(command, callback, filters=new_message & private))
+    app.add_handler(CallbackQueryHandler(review.on_button, pattern=r"^A:"))
     app.add_handler(CommandHandler("start", general.on_start, filters=new_message))
     app.add_handler(CommandHandler(["help", "bantuan"], general.on_help, filters=new_message))
     app.add_handler(CommandHandler("bahasa", general.on_bahasa, filters=new_message))

@@ -9,6 +9,7 @@ Formats (fields separated by ":"):
   l:<lang>                       set the language
   L:<action>:<value>             a button of the /lapor form (bot/handlers/report.py)
   S:<action>                     a button under a /status reply (bot/handlers/status.py)
+  A:<action>:<a>:<b>             an admin button (bot/handlers/review.py); the role is checked on every press
 """
 
 from __future__ import annotations
@@ -63,7 +64,11 @@ def followup(action: str) -> str:
     return _make("S", action)
 
 
-_ARITY = {"r": 2, "o": 3, "v": 3, "T": 0, "t": 2, "l": 1, "L": 2, "S": 1}
+def admin(action: str, a: object = "", b: object = "") -> str:
+    return _make("A", action, a, b)
+
+
+_ARITY = {"r": 2, "o": 3, "v": 3, "T": 0, "t": 2, "l": 1, "L": 2, "S": 1, "A": 3}
 
 
 def parse(data: str | None) -> Callback | None:

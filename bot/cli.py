@@ -1,4 +1,5 @@
-"""Command line: `python main.py` runs the bot; `ask` answers offline; `kb validate` checks the knowledge."""
+"""Command line: `python main.py` runs the bot; `ask` answers offline; `kb validate` checks the knowledge;
+`tips export FILE` writes the reports out for handing over."""
 
 from __future__ import annotations
 
@@ -81,6 +82,32 @@ def _run(_args: argparse.Namespace, knowledge_dir: Path) -> int:
         return 3
 
 
+def _tips_export(args: argparse.Namespace, knowledge_dir: Path) -> int:
+    import asyncio
+
+    from bot.app import build_services
+    from bot.tips.export import to_csv, to_json
+    from bot.tips.model import STATUSES
+
+    if args.status and args.status not in STATUSES:
+        raise SettingsError(f"--status must be one of {', '.join(STATUSES)}")
+    settings = replace(load_settings(), knowledge_dir=knowledge_dir)
+
+    async def rows() -> list[dict[str, Any]]:
+        services = build_services(settings)
+        await services.store.open()
+        try:
+            return await services.tips.export(args.status)
+        finally:
+            await services.store.close()
+
+    exported = asyncio.run(rows())
+    path = Path(args.file)
+    path.write_bytes(to_json(exported) if path.suffix.lower() == ".json" else to_csv(exported))
+    print(f"tips export: {len(exported)} report(s) written to {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="main.py", description="Netra: netralitas ASN dalam Pemilu/Pilkada")
     parser.add_argument("--knowledge", help="knowledge base folder (default: KNOWLEDGE_DIR or ./knowledge)")
@@ -94,6 +121,11 @@ def build_parser() -> argparse.ArgumentParser:
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
     validate = kb_sub.add_parser("validate", help="check every rule file against the schema and sources")
     validate.add_argument("--laws", help="folder of regulation texts (default: ../shared/reference/laws)")
+    tips = sub.add_parser("tips", help="anonymous tips")
+    tips_sub = tips.add_subparsers(dest="tips_command", required=True)
+    export = tips_sub.add_parser("export", help="write the reports to FILE (.csv, or .json)")
+    export.add_argument("file")
+    export.add_argument("--status", help="only reports with this status")
     return parser
 
 
@@ -106,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
             return _ask(args, knowledge_dir)
         if args.command == "kb":
             return _validate(args, knowledge_dir)
+        if args.command == "tips":
+            return _tips_export(args, knowledge_dir)
         return _run(args, knowledge_dir)
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -16,6 +16,7 @@ from markupsafe import Markup
 from telegram import User
 from telegram.ext import ContextTypes
 
+from bot.admin import AdminService
 from bot.engine import Engine
 from bot.identity import UserKeys
 from bot.render import TEMPLATES_DIR
@@ -51,6 +52,7 @@ class Services:
     tips: TipService
     form: TipForm
     report_limit: KeyedLimit  # reports per user per day
+    admin: AdminService
     admin_chat_id: int | None = None
     retention_days: int = 365
     outbox_interval: float = 5.0

@@ -289,6 +289,8 @@ class FakeTelegram:
             raw = dict(await request.post()) if request.can_read_body else {}
         params: dict[str, Any] = {}
         for key, value in raw.items():
+            if isinstance(value, web.FileField):  # an uploaded file (sendPhoto, sendDocument)
+                value = {"filename": value.filename, "content": value.file.read()}
             if key in JSON_FIELDS and isinstance(value, str):
                 value = json.loads(value)
             params[key] = value
@@ -405,6 +407,24 @@ class FakeTelegram:
         if pending:
             self.latencies.append(time.perf_counter() - pending.pop(0))
         return message, Call("sendMessage", params, True, message, text=plain, html=params["text"])
+
+    def _send_file(self, method: str, field: str, params: dict[str, Any]) -> tuple[dict[str, Any], Call]:
+        upload = params.get(field)
+        if not isinstance(upload, dict) or not upload.get("content"):
+            raise ApiError(f"Bad Request: there is no {field} in the request")
+        if params.get("caption") is not None and utf16_len(self._check_text(params, "caption")) > 1024:
+            raise ApiError("Bad Request: message caption is too long")
+        message = {
+            "message_id": next(self._message_ids), "from": self._bot(), "chat": self._chat(params["chat_id"]),
+            "date": int(time.time()), "caption": params.get("caption"),
+        }  # fmt: skip
+        return message, Call(method, params, True, message, text=params.get("caption"))
+
+    def _api_sendPhoto(self, params):
+        return self._send_file("sendPhoto", "photo", params)
+
+    def _api_sendDocument(self, params):
+        return self._send_file("sendDocument", "document", params)
 
     def _api_editMessageText(self, params):
         key = (int(params["chat_id"]), int(params["message_id"]))

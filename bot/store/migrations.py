@@ -88,4 +88,25 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX outbox_due ON outbox (sent_at, due_at);
     """,
+    # 3: admins. Owners come from ADMIN_IDS; the roles they grant, and every admin action, are kept here.
+    # These are staff ids, never a reporter's.
+    """
+    CREATE TABLE admin_roles (
+        user_id INTEGER NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('editor', 'reviewer')),
+        granted_by INTEGER NOT NULL,
+        granted_at TEXT NOT NULL,
+        PRIMARY KEY (user_id, role)
+    );
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor_id INTEGER NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT,
+        before TEXT,
+        after TEXT
+    );
+    CREATE INDEX audit_at ON audit (at);
+    """,
 ]

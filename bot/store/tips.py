@@ -101,6 +101,23 @@ class TipStore:
             [(report_id, day, e.kind, e.mime, e.size, e.file, e.body) for e in items],
         )
 
+    async def list_reports(self, status: str | None, offset: int, limit: int) -> list[aiosqlite.Row]:
+        where, params = ("WHERE status = ?", (status,)) if status else ("", ())
+        return await self.store.fetchall(
+            f"SELECT id, public_no, submitted_on, status, category, province FROM reports {where} "
+            "ORDER BY id DESC LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
+
+    async def count_reports(self, status: str | None) -> int:
+        where, params = ("WHERE status = ?", (status,)) if status else ("", ())
+        row = await self.store.fetchone(f"SELECT COUNT(*) AS n FROM reports {where}", params)
+        return int(row["n"]) if row else 0
+
+    async def report_by_number(self, public_no: str) -> int | None:
+        row = await self.store.fetchone("SELECT id FROM reports WHERE public_no = ?", (public_no.upper(),))
+        return row["id"] if row else None
+
     async def candidates(self, locator: str) -> list[tuple[int, bytes]]:
         rows = await self.store.fetchall("SELECT id, code_hash FROM reports WHERE locator = ?", (locator,))
         return [(row["id"], row["code_hash"]) for row in rows]

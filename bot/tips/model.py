@@ -70,6 +70,7 @@ class ReportEvent:
     kind: str  # status | note | question | reply | evidence
     status: str | None
     text: str | None
+    public: bool = True
 
 
 @dataclass(frozen=True)

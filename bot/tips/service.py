@@ -30,6 +30,15 @@ def today_wib() -> date:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    kind: str
+    mime: str
+    added_on: str
+    data: bytes | None
+    url: str | None
+
+
+@dataclass(frozen=True)
 class Notice:
     id: int
     kind: str
@@ -130,6 +139,7 @@ class TipService:
                 kind=e["kind"],
                 status=e["status"],
                 text=self.vault.open(e["body"], "event").decode() if e["body"] else None,
+                public=bool(e["public"]),
             )
             for e in await self.store.events(report_id, public_only)
         ]
@@ -172,6 +182,56 @@ class TipService:
 
     async def note(self, report_id: int, text: str, public: bool) -> None:
         await self.store.add_event(report_id, "note", public, self.vault.seal(text.encode(), "event"), today_wib())
+
+    async def list_reports(self, status: str | None, offset: int = 0, limit: int = 10) -> tuple[list[dict], int]:
+        """A page of reports, newest first, and how many there are in all (for reviewers)."""
+        rows = await self.store.list_reports(status, offset, limit)
+        return [dict(row) for row in rows], await self.store.count_reports(status)
+
+    async def by_number(self, public_no: str) -> int | None:
+        return await self.store.report_by_number(public_no.strip())
+
+    async def evidence(self, report_id: int) -> list[Evidence]:
+        """A report's evidence for its reviewer: files decrypted from storage, links unsealed."""
+        items = []
+        for row in await self.store.evidence(report_id):
+            data = await asyncio.to_thread(self.files.read, row["file"]) if row["file"] else None
+            url = self.vault.open(row["body"], "link").decode() if row["body"] else None
+            items.append(Evidence(row["kind"], row["mime"] or "", row["added_on"], data, url))
+        return items
+
+    async def export(self, status: str | None = None) -> list[dict[str, object]]:
+        """Every report (or those with one status) as flat rows for CSV or JSON, oldest first."""
+        rows = []
+        _, total = await self.list_reports(status, 0, 1)
+        page, _ = await self.list_reports(status, 0, max(total, 1))
+        for summary in reversed(page):
+            view = await self.view(summary["id"], public_only=False)
+            details = await self.details(summary["id"])
+            evidence = await self.store.evidence(summary["id"])
+            links = [self.vault.open(e["body"], "link").decode() for e in evidence if e["body"]]
+            assert view is not None
+            rows.append(
+                {
+                    "public_no": view.public_no,
+                    "submitted_on": view.submitted_on,
+                    "status": view.status,
+                    "category": view.category,
+                    "election": view.election,
+                    "province": view.province,
+                    "regency": details.get("regency") or "",
+                    "incident_date": details.get("incident_date") or "",
+                    "reported_person": details.get("who") or "",
+                    "description": details.get("description") or "",
+                    "evidence_files": sum(1 for e in evidence if e["file"]),
+                    "links": " ".join(links),
+                    "history": "; ".join(
+                        f"{e.on_date} {e.kind}{' ' + e.status if e.status else ''}{': ' + e.text if e.text else ''}"
+                        for e in view.events
+                    ),
+                }
+            )
+        return rows
 
     # ------------------------------------------------------------------ notices to admins
 

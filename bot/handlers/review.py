@@ -1,0 +1,205 @@
+"""Reviewers handle tips: /tips lists them, a button opens one (its evidence re-sent from storage, never
+forwarded), /ubahstatus, /catatan and /tanyapelapor act on one, /export hands them over as CSV.
+
+Every command and button checks the reviewer role again; every action is audited.
+"""
+
+from __future__ import annotations
+
+import io
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
+from telegram.ext import ContextTypes
+
+from bot import callbacks
+from bot.handlers.admin import authorised
+from bot.handlers.common import reply_html
+from bot.services import Services, services
+from bot.tips.dates import format_date
+from bot.tips.export import to_csv
+from bot.tips.model import STATUSES
+
+PAGE = 8
+
+
+def _labels(s: Services, row: dict) -> dict[str, str]:
+    category = s.form.categories.get(row["category"], (row["category"], ""))[0]
+    province = p.name if (p := s.form.provinces.get(row["province"])) else row["province"]
+    return {"category": category, "province": province}
+
+
+async def on_tips(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not await authorised(update, context, "tips"):
+        return
+    s = services(context)
+    status = (context.args or [""])[0].lower() or None
+    if status is not None and status not in STATUSES:
+        await update.effective_message.reply_text(s.ui("review_status_usage", "id"))
+        return
+    html, keyboard = await _page(s, status, 0)
+    await update.effective_message.reply_text(html, reply_markup=keyboard)
+
+
+async def _page(s: Services, status: str | None, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    rows, total = await s.tips.list_reports(status, page * PAGE, PAGE)
+    items = [{**row, **_labels(s, row)} for row in rows]
+    html = s.engine.renderer.render("admin/tips.html.j2", items=items, total=total, status=status, page=page,
+                                    pages=max(1, -(-total // PAGE)), t=s.t("id"))  # fmt: skip
+    buttons = [
+        [InlineKeyboardButton(f"{r['public_no']} · {r['category']}", callback_data=callbacks.admin("o", r["id"]))]
+        for r in items
+    ]
+    nav = []
+    if page > 0:
+        nav.append(InlineKeyboardButton(s.ui("prev", "id"), callback_data=callbacks.admin("l", status or "", page - 1)))
+    if (page + 1) * PAGE < total:
+        nav.append(InlineKeyboardButton(s.ui("next", "id"), callback_data=callbacks.admin("l", status or "", page + 1)))
+    if nav:
+        buttons.append(nav)
+    return html, InlineKeyboardMarkup(buttons) if buttons else None
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not await authorised(update, context, "tips"):
+        return
+    s = services(context)
+    query = update.callback_query
+    data = callbacks.parse(query.data)
+    if data is None or not isinstance(query.message, Message):
+        await query.answer(s.ui("expired", "id"), show_alert=True)
+        return
+    action, a, b = data.args
+    reviewer = update.effective_user.id
+    if action == "l":
+        await query.answer()
+        html, keyboard = await _page(s, a or None, callbacks.as_int(b))
+        await query.message.edit_text(html, reply_markup=keyboard)
+    elif action == "o":
+        await query.answer()
+        await open_report(query.message, s, callbacks.as_int(a), reviewer)
+    elif action == "s" and b in STATUSES:
+        report_id = callbacks.as_int(a)
+        if await _set_status(s, reviewer, report_id, b, None):
+            await query.answer(s.ui("review_status_set", "id", status=b))
+            await open_report(query.message, s, report_id, reviewer, with_files=False)
+        else:
+            await query.answer(s.ui("review_unknown_report", "id"), show_alert=True)
+    else:
+        await query.answer(s.ui("expired", "id"), show_alert=True)
+
+
+async def open_report(message: Message, s: Services, report_id: int, reviewer: int, with_files: bool = True) -> None:
+    view = await s.tips.view(report_id, public_only=False)
+    if view is None:
+        await message.reply_text(s.ui("review_unknown_report", "id"))
+        return
+    await s.admin.audit(reviewer, "tips.open", view.public_no)
+    details = await s.tips.details(report_id)
+    evidence = await s.tips.evidence(report_id)
+    html = s.engine.renderer.render(
+        "admin/tip.html.j2", view=view, details=details, evidence=evidence, t=s.t("id"),
+        labels=_labels(s, {"category": view.category, "province": view.province}),
+        election=s.ui(f"election_{view.election}", "id"), day=lambda iso: format_date(iso, "id"),
+    )  # fmt: skip
+    buttons = [InlineKeyboardButton(s.ui(f"status_{st}", "id"), callback_data=callbacks.admin("s", report_id, st))
+               for st in STATUSES if st != view.status]  # fmt: skip
+    await reply_html(message, html, InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)]))
+    if not with_files:
+        return
+    for n, item in enumerate(e for e in evidence if e.data is not None):
+        name = f"{view.public_no}-bukti-{n + 1}"
+        file = InputFile(io.BytesIO(item.data), filename=name + _extension(item.mime))
+        if item.kind == "photo":
+            await message.reply_photo(file, caption=name)
+        else:
+            await message.reply_document(file, caption=name)
+
+
+def _extension(mime: str) -> str:
+    return {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "application/pdf": ".pdf",
+            "video/mp4": ".mp4", "video/quicktime": ".mov", "video/webm": ".webm"}.get(mime, ".bin")  # fmt: skip
+
+
+async def _set_status(s: Services, reviewer: int, report_id: int, status: str, note: str | None) -> bool:
+    view = await s.tips.view(report_id, public_only=False)
+    if view is None:
+        return False
+    await s.tips.set_status(report_id, status, note, public=True)
+    await s.admin.audit(reviewer, "tips.status", view.public_no, view.status, status)
+    return True
+
+
+async def _report_from_args(update: Update, context: ContextTypes.DEFAULT_TYPE, usage: str, min_words: int):
+    """(report id, public number, the rest of the text), or None after telling the reviewer why."""
+    s = services(context)
+    args = context.args or []
+    if len(args) < min_words:
+        await update.effective_message.reply_text(s.ui(usage, "id"))
+        return None
+    report_id = await s.tips.by_number(args[0])
+    if report_id is None:
+        await update.effective_message.reply_text(s.ui("review_unknown_report", "id"))
+        return None
+    return report_id, args[0].upper(), " ".join(args[1:]).strip()
+
+
+async def on_set_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/ubahstatus LPR-… status [catatan untuk pelapor]"""
+    if not await authorised(update, context, "tips"):
+        return
+    s = services(context)
+    found = await _report_from_args(update, context, "review_setstatus_usage", 2)
+    if found is None:
+        return
+    report_id, public_no, rest = found
+    status, _, note = rest.partition(" ")
+    if status.lower() not in STATUSES:
+        await update.effective_message.reply_text(s.ui("review_setstatus_usage", "id"))
+        return
+    await _set_status(s, update.effective_user.id, report_id, status.lower(), note.strip() or None)
+    await update.effective_message.reply_text(
+        s.ui("review_status_set", "id", status=status.lower()) + f" ({public_no})"
+    )
+
+
+async def on_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/catatan LPR-… teks: an internal note the reporter never sees."""
+    if not await authorised(update, context, "tips"):
+        return
+    s = services(context)
+    found = await _report_from_args(update, context, "review_note_usage", 2)
+    if found is None:
+        return
+    report_id, public_no, text = found
+    await s.tips.note(report_id, text, public=False)
+    await s.admin.audit(update.effective_user.id, "tips.note", public_no, None, text)
+    await update.effective_message.reply_text(s.ui("review_note_saved", "id", public_no=public_no))
+
+
+async def on_ask_reporter(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/tanyapelapor LPR-… pertanyaan: shown to the reporter under /status."""
+    if not await authorised(update, context, "tips"):
+        return
+    s = services(context)
+    found = await _report_from_args(update, context, "review_ask_usage", 2)
+    if found is None:
+        return
+    report_id, public_no, text = found
+    await s.tips.ask(report_id, text)
+    await s.admin.audit(update.effective_user.id, "tips.ask", public_no, None, text)
+    await update.effective_message.reply_text(s.ui("review_ask_saved", "id", public_no=public_no))
+
+
+async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not await authorised(update, context, "tips"):
+        return
+    s = services(context)
+    status = (context.args or [""])[0].lower() or None
+    if status is not None and status not in STATUSES:
+        await update.effective_message.reply_text(s.ui("review_status_usage", "id"))
+        return
+    rows = await s.tips.export(status)
+    await s.admin.audit(update.effective_user.id, "tips.export", status or "semua", None, len(rows))
+    name = f"laporan-{status or 'semua'}.csv"
+    await update.effective_message.reply_document(InputFile(io.BytesIO(to_csv(rows)), filename=name),
+                                                  caption=s.ui("review_exported", "id", count=len(rows)))  # fmt: skip

@@ -1,0 +1,123 @@
+"""Admins through the fake Bot API: roles checked on every command and button, tips handled by reviewers,
+the audit trail, and the CSV/JSON export."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+
+import pytest
+
+from bot.cli import main as cli_main
+from tests.botenv import running_bot
+from tests.tipchat import DESCRIPTION, Chat, data_of, fill_report, jpeg_with_gps
+
+OWNER, REVIEWER, EDITOR, STRANGER = 9001, 9002, 9003, 9004
+
+
+@pytest.fixture
+async def env(tmp_path):
+    async with running_bot(tmp_path / "data", admin_ids=frozenset({OWNER})) as e:
+        yield e
+
+
+async def submit_report(env) -> tuple[Chat, str]:
+    reporter = Chat(env.fake, 6001)
+    review = await fill_report(reporter)
+    [evidence] = await reporter.press(review, "L:edit:evidence")
+    [ack] = await reporter.send_photo(jpeg_with_gps())
+    [review] = await reporter.press(ack, "L:done")
+    [receipt] = await reporter.press(review, "L:send")
+    await reporter.press(receipt, "L:saved")
+    del evidence
+    return reporter, next(line for line in receipt.text.splitlines() if line.count("-") == 3)
+
+
+async def test_roles_are_granted_by_owners_only_and_everything_is_audited(env):
+    owner, stranger = Chat(env.fake, OWNER), Chat(env.fake, STRANGER)
+    [refused] = await stranger.say(f"/grant {STRANGER} reviewer")
+    [unknown] = await stranger.say("/perintahngawur")
+    assert refused.text == unknown.text  # the same reply as for a command that does not exist
+    [granted] = await owner.say(f"/grant {REVIEWER} reviewer")
+    assert "diberikan" in granted.text
+    await owner.say(f"/grant {EDITOR} editor")
+    [again] = await owner.say(f"/grant {EDITOR} editor")
+    assert "Tidak ada yang berubah" in again.text
+    [usage] = await owner.say("/grant 12 superuser")
+    assert "/grant" in usage.text
+    [admins] = await owner.say("/admins")
+    assert str(REVIEWER) in admins.text and "editor" in admins.text
+    reviewer = Chat(env.fake, REVIEWER)
+    [help_] = await reviewer.say("/admin")
+    assert "/tips" in help_.text and "/grant" not in help_.text
+    [reviewer_audit] = await reviewer.say("/audit")
+    assert reviewer_audit.text == unknown.text
+    await owner.say(f"/revoke {EDITOR} editor")
+    [audit] = await owner.say("/audit")
+    for expected in ("denied", "grant", "revoke", str(STRANGER)):
+        assert expected in audit.text
+    roles = env.app.bot_data["services"].admin
+    assert await roles.roles(EDITOR) == set() and await roles.roles(REVIEWER) == {"reviewer"}
+
+
+async def test_reviewer_handles_a_tip_and_the_reporter_sees_it(env):
+    reporter, code = await submit_report(env)
+    owner = Chat(env.fake, OWNER)
+    await owner.say(f"/grant {REVIEWER} reviewer")
+    await owner.say(f"/grant {EDITOR} editor")
+    reviewer, editor, stranger = Chat(env.fake, REVIEWER), Chat(env.fake, EDITOR), Chat(env.fake, STRANGER)
+
+    [listing] = await reviewer.say("/tips")
+    assert "LPR-" in listing.text and "1 laporan" in listing.text
+    [opened] = await reviewer.press(listing, "A:o:")
+    assert DESCRIPTION[:40] in opened.text and "Kab. Sleman" in opened.text and "instagram.com" in opened.text
+    await env.fake.wait_for(lambda: env.fake.sent(REVIEWER, "sendPhoto"))
+    [photo] = env.fake.sent(REVIEWER, "sendPhoto")
+    assert b"Exif" not in photo.params["photo"]["content"][:200] and photo.params["photo"]["content"][:2] == b"\xff\xd8"
+    assert not env.fake.sent(method="forwardMessage")
+
+    [editor_reply] = await editor.say("/tips")
+    assert "tidak saya kenal" in editor_reply.text
+    forged = await stranger.press_for_alert(listing, data_of(listing, "A:o:"))
+    assert "kedaluwarsa" in forged
+    assert not env.fake.sent(STRANGER, "sendPhoto") and not [
+        c for c in env.fake.messages_to(STRANGER) if DESCRIPTION[:20] in (c.text or "")
+    ]
+
+    public_no = next(w for w in listing.text.split() if w.startswith("LPR-"))
+    await reviewer.say(f"/ubahstatus {public_no} diverifikasi Sedang ditelusuri Bawaslu Kab. Sleman")
+    await reviewer.say(f"/catatan {public_no} kemungkinan terkait laporan lain")
+    await reviewer.say(f"/tanyapelapor {public_no} Jam berapa kejadiannya?")
+    [bad] = await reviewer.say("/ubahstatus LPR-1999-000001 selesai")
+    assert "tidak ada" in bad.text
+    [status] = await reporter.say(f"/status {code}")
+    assert "Diverifikasi" in status.text and "ditelusuri Bawaslu" in status.text and "Jam berapa" in status.text
+    assert "laporan lain" not in status.text
+
+    [opened] = await reviewer.press(opened, "A:s:")  # a status button under the report
+    assert "🔒" in opened.text and "laporan lain" in opened.text
+
+    env.fake.send_text(reviewer.user, "/export")  # answered with a document, not a message
+    await env.fake.wait_for(lambda: env.fake.sent(REVIEWER, "sendDocument"))
+    [document] = env.fake.sent(REVIEWER, "sendDocument")
+    rows = list(csv.DictReader(io.StringIO(document.params["document"]["content"].decode("utf-8-sig"))))
+    assert rows[0]["public_no"] == public_no and rows[0]["description"] == DESCRIPTION
+    assert "instagram.com" in rows[0]["links"] and "Jam berapa" in rows[0]["history"]
+    audit = [e.action for e in await env.app.bot_data["services"].admin.recent(50)]
+    assert {"tips.open", "tips.status", "tips.note", "tips.ask", "tips.export", "denied"} <= set(audit)
+
+
+async def test_tips_export_command_line(tmp_path, monkeypatch, capsys):
+    data_dir = tmp_path / "data"
+    async with running_bot(data_dir) as env:
+        await submit_report(env)
+    monkeypatch.setenv("DATA_DIR", str(data_dir))
+    out = tmp_path / "laporan.json"
+    assert await asyncio.to_thread(cli_main, ["tips", "export", str(out)]) == 0  # it runs its own event loop
+    [row] = json.loads(out.read_text())
+    assert row["description"] == DESCRIPTION and row["status"] == "baru" and row["province"] == "34"
+    assert "1 report(s)" in capsys.readouterr().out
+    assert await asyncio.to_thread(cli_main, ["tips", "export", str(tmp_path / "x.csv"), "--status", "selesai"]) == 0
+    assert (tmp_path / "x.csv").read_text(encoding="utf-8-sig").strip() == "public_no"

@@ -26,7 +26,7 @@ from bot.admin import AdminService
 from bot.config import Settings, SettingsError
 from bot.crypto import CryptoError, Vault, derive_key, load_or_create_key
 from bot.engine import load_engine
-from bot.handlers import admin, browse, general, inline, jobs, questions, report, review, status
+from bot.handlers import admin, browse, general, inline, jobs, questions, report, review, status, unanswered
 from bot.identity import UserKeys, load_or_create_secret
 from bot.ratelimit import RetryingRateLimiter
 from bot.services import Services
@@ -36,6 +36,7 @@ from bot.throttle import KeyedLimit
 from bot.tips.evidence import EvidenceFiles
 from bot.tips.form import TipForm, categories_from_topics, load_provinces
 from bot.tips.service import TipService
+from bot.unanswered import UnansweredService
 from bot.updates import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,7 @@ ADMIN_COMMANDS = {
     "catatan": review.on_note,
     "tanyapelapor": review.on_ask_reporter,
     "export": review.on_export,
+    "unanswered": unanswered.on_unanswered,
 }  # not in the command menu: only admins may use them, and everyone else is told they do not exist
 
 
@@ -107,6 +109,7 @@ def build_services(settings: Settings) -> Services:
         form=TipForm(categories_from_topics(topics), load_provinces(settings.knowledge_dir)),
         report_limit=KeyedLimit(settings.tip_daily_limit, 24 * 3600),
         admin=AdminService(store, settings.admin_ids),
+        unanswered=UnansweredService(store),
         admin_chat_id=settings.admin_chat_id,
         retention_days=settings.tip_retention_days,
         outbox_interval=settings.outbox_interval,
@@ -122,6 +125,8 @@ def build_application(settings: Settings, max_rate: float = 30, retry_backoff: f
     async def post_init(app: Application) -> None:
         await store.open()
         await svc.tips.open()
+        if await svc.unanswered.phrasings():
+            await unanswered.relearn(svc)
         svc.bot_username = app.bot.username or ""
         if app.job_queue is not None:
             app.job_queue.run_repeating(jobs.deliver_notices, interval=svc.outbox_interval, first=0, name="notices")
@@ -166,6 +171,7 @@ def register_handlers(app: Application) -> None:
     for command, callback in ADMIN_COMMANDS.items():
         app.add_handler(CommandHandler(command, callback, filters=new_message & private))
     app.add_handler(CallbackQueryHandler(review.on_button, pattern=r"^A:"))
+    app.add_handler(CallbackQueryHandler(unanswered.on_button, pattern=r"^U:"))
     app.add_handler(CommandHandler("start", general.on_start, filters=new_message))
     app.add_handler(CommandHandler(["help", "bantuan"], general.on_help, filters=new_message))
     app.add_handler(CommandHandler("bahasa", general.on_bahasa, filters=new_message))

@@ -10,6 +10,7 @@ Formats (fields separated by ":"):
   L:<action>:<value>             a button of the /lapor form (bot/handlers/report.py)
   S:<action>                     a button under a /status reply (bot/handlers/status.py)
   A:<action>:<a>:<b>             an admin button (bot/handlers/review.py); the role is checked on every press
+  U:<action>:<question_id>:<rule_id>  an /unanswered button (bot/handlers/unanswered.py)
 """
 
 from __future__ import annotations
@@ -68,7 +69,11 @@ def admin(action: str, a: object = "", b: object = "") -> str:
     return _make("A", action, a, b)
 
 
-_ARITY = {"r": 2, "o": 3, "v": 3, "T": 0, "t": 2, "l": 1, "L": 2, "S": 1, "A": 3}
+def unanswered(action: str, question_id: int, rule_id: str = "") -> str:
+    return _make("U", action, question_id, rule_id)
+
+
+_ARITY = {"r": 2, "o": 3, "v": 3, "T": 0, "t": 2, "l": 1, "L": 2, "S": 1, "A": 3, "U": 3}
 
 
 def parse(data: str | None) -> Callback | None:

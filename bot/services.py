@@ -24,6 +24,7 @@ from bot.store import Store
 from bot.throttle import KeyedLimit
 from bot.tips.form import TipForm
 from bot.tips.service import TipService
+from bot.unanswered import UnansweredService
 
 WRONG_CODES_PER_WINDOW, WRONG_CODE_WINDOW = 5, 15 * 60
 
@@ -53,12 +54,14 @@ class Services:
     form: TipForm
     report_limit: KeyedLimit  # reports per user per day
     admin: AdminService
+    unanswered: UnansweredService
     admin_chat_id: int | None = None
     retention_days: int = 365
     outbox_interval: float = 5.0
     code_limit: KeyedLimit = field(default_factory=lambda: KeyedLimit(WRONG_CODES_PER_WINDOW, WRONG_CODE_WINDOW))
     outbox_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     ui: Ui = field(default_factory=Ui)
+    base_engine: Engine | None = None  # the engine as loaded, before taught phrasings (bot/handlers/unanswered.py)
     bot_username: str = ""
     _langs: dict[str, str] = field(default_factory=dict)
 

@@ -121,3 +121,30 @@ async def test_tips_export_command_line(tmp_path, monkeypatch, capsys):
     assert "1 report(s)" in capsys.readouterr().out
     assert await asyncio.to_thread(cli_main, ["tips", "export", str(tmp_path / "x.csv"), "--status", "selesai"]) == 0
     assert (tmp_path / "x.csv").read_text(encoding="utf-8-sig").strip() == "public_no"
+
+
+async def test_unanswered_questions_are_grouped_and_taught_to_a_rule(env):
+    owner, editor, stranger, user = (Chat(env.fake, i) for i in (OWNER, EDITOR, STRANGER, 6101))
+    await owner.say(f"/grant {EDITOR} editor")
+    [choices] = await user.say("pns caleg")
+    assert "Maksud Anda" in choices.text or "maksud" in choices.text.lower()
+    await user.say("PNS caleg?")
+    await user.say("cara daftar CPNS")
+    [listing] = await editor.say("/unanswered")
+    assert "“pns caleg”" in listing.text.lower() or "pns caleg" in listing.text.lower()
+    assert "2×" in listing.text and "cara daftar CPNS" in listing.text
+    attach = data_of(listing, "U:a:")  # the largest group comes first
+    forged = await stranger.press_for_alert(listing, attach)
+    assert "kedaluwarsa" in forged
+    rule_id = attach.split(":")[3]
+    [refreshed] = await editor.press(listing, "U:a:")
+    assert "pns caleg" not in refreshed.text.lower() and "cara daftar CPNS" in refreshed.text
+    [answer] = await user.say("pns caleg")
+    s = env.app.bot_data["services"]
+    assert s.engine.matcher.match("pns caleg").status == "answer"
+    assert s.engine.matcher.match("pns caleg").candidates[0].rule.id == rule_id
+    assert "Apakah jawaban ini membantu" in answer.text
+    [emptied] = await editor.press(refreshed, "U:x:")
+    assert "Tidak ada" in emptied.text
+    actions = [e.action for e in await s.admin.recent(50)]
+    assert "unanswered.attach" in actions and "unanswered.dismiss" in actions and "denied" in actions

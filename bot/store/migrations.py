@@ -109,4 +109,15 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX audit_at ON audit (at);
     """,
+    # 4: what editors did with questions nobody could answer: phrasings taught to a rule, and questions dismissed
+    """
+    CREATE TABLE learned_phrasings (
+        id INTEGER PRIMARY KEY,
+        rule_id TEXT NOT NULL,
+        text TEXT NOT NULL,
+        added_by INTEGER NOT NULL,
+        added_at TEXT NOT NULL
+    );
+    ALTER TABLE questions ADD COLUMN reviewed TEXT CHECK (reviewed IN ('attached', 'dismissed'));
+    """,
 ]

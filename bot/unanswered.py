@@ -1,0 +1,100 @@
+"""Questions nobody could answer (no match, a "did you mean" list, or a 👎), grouped for editors.
+
+An editor attaches a group to a rule, which teaches the rule that phrasing (the matcher is rebuilt at
+once), or dismisses it. Nothing here knows Telegram; bot/handlers/unanswered.py shows it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import aiosqlite
+from rapidfuzz import fuzz
+
+from bot.engine import Engine
+from bot.store.sqlite import SqliteStore, now_iso
+
+SIMILAR = 85  # token_set_ratio between normalised questions that puts them in one group
+
+
+@dataclass(frozen=True)
+class QuestionGroup:
+    id: int  # the newest question's id names the group
+    text: str
+    count: int
+    downvoted: int
+    ids: tuple[int, ...]
+    suggestions: tuple[str, ...]  # rule ids the matcher thinks closest
+
+
+class UnansweredService:
+    def __init__(self, store: SqliteStore) -> None:
+        self.store = store
+
+    async def groups(self, engine: Engine, days: int = 30, limit: int = 10) -> list[QuestionGroup]:
+        since = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
+        rows = await self.store.fetchall(
+            "SELECT q.id, q.query, q.status, EXISTS (SELECT 1 FROM votes v WHERE v.question_id = q.id AND v.vote = -1) "
+            "AS down FROM questions q WHERE q.reviewed IS NULL AND q.asked_at >= ? AND (q.status != 'answer' OR "
+            "EXISTS (SELECT 1 FROM votes v WHERE v.question_id = q.id AND v.vote = -1)) ORDER BY q.id DESC LIMIT 1000",
+            (since,),
+        )
+        clusters: list[tuple[str, list]] = []
+        for row in rows:
+            norm = " ".join(engine.normaliser.tokens(row["query"])) or row["query"].lower()
+            for rep, members in clusters:
+                if fuzz.token_set_ratio(norm, rep) >= SIMILAR:
+                    members.append(row)
+                    break
+            else:
+                clusters.append((norm, [row]))
+        clusters.sort(key=lambda c: len(c[1]), reverse=True)
+        groups = []
+        for _rep, members in clusters[:limit]:
+            first = members[0]
+            result = engine.matcher.match(first["query"])
+            groups.append(
+                QuestionGroup(
+                    id=first["id"],
+                    text=first["query"],
+                    count=len(members),
+                    downvoted=sum(1 for m in members if m["down"]),
+                    ids=tuple(m["id"] for m in members),
+                    suggestions=tuple(c.rule.id for c in result.candidates[:2]),
+                )
+            )
+        return groups
+
+    async def _group_of(self, engine: Engine, question_id: int) -> QuestionGroup | None:
+        return next((g for g in await self.groups(engine, limit=1000) if question_id in g.ids), None)
+
+    async def attach(self, engine: Engine, question_id: int, rule_id: str, editor_id: int) -> QuestionGroup | None:
+        group = await self._group_of(engine, question_id)
+        if group is None or rule_id not in engine.kb.rules:
+            return None
+        async with self.store.transaction() as db:
+            await db.execute(
+                "INSERT INTO learned_phrasings (rule_id, text, added_by, added_at) VALUES (?, ?, ?, ?)",
+                (rule_id, group.text, editor_id, now_iso()),
+            )
+            await self._mark(db, group, "attached")
+        return group
+
+    async def dismiss(self, engine: Engine, question_id: int) -> QuestionGroup | None:
+        group = await self._group_of(engine, question_id)
+        if group is not None:
+            async with self.store.transaction() as db:
+                await self._mark(db, group, "dismissed")
+        return group
+
+    @staticmethod
+    async def _mark(db: aiosqlite.Connection, group: QuestionGroup, how: str) -> None:
+        marks = ",".join("?" * len(group.ids))
+        await db.execute(f"UPDATE questions SET reviewed = ? WHERE id IN ({marks})", (how, *group.ids))
+
+    async def phrasings(self) -> dict[str, list[str]]:
+        taught: dict[str, list[str]] = {}
+        for row in await self.store.fetchall("SELECT rule_id, text FROM learned_phrasings ORDER BY id"):
+            taught.setdefault(row["rule_id"], []).append(row["text"])
+        return taught

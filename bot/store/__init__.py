@@ -18,6 +18,7 @@ class QuestionRecord:
     rule_id: str | None
     confidence: float
     lang: str
+    reviewed: str | None = None  # attached | dismissed, by an editor in /unanswered
 
 
 class Store(Protocol):

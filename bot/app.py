@@ -26,7 +26,7 @@ from bot.admin import AdminService
 from bot.config import Settings, SettingsError
 from bot.crypto import CryptoError, Vault, derive_key, load_or_create_key
 from bot.engine import load_engine
-from bot.handlers import admin, browse, general, inline, jobs, questions, report, review, status, unanswered
+from bot.handlers import admin, browse, general, inline, jobs, questions, report, review, stats, status, unanswered
 from bot.identity import UserKeys, load_or_create_secret
 from bot.ratelimit import RetryingRateLimiter
 from bot.services import Services
@@ -81,6 +81,7 @@ ADMIN_COMMANDS = {
     "tanyapelapor": review.on_ask_reporter,
     "export": review.on_export,
     "unanswered": unanswered.on_unanswered,
+    "stats": stats.on_stats,
 }  # not in the command menu: only admins may use them, and everyone else is told they do not exist
 
 

@@ -148,3 +148,24 @@ async def test_unanswered_questions_are_grouped_and_taught_to_a_rule(env):
     assert "Tidak ada" in emptied.text
     actions = [e.action for e in await s.admin.recent(50)]
     assert "unanswered.attach" in actions and "unanswered.dismiss" in actions and "denied" in actions
+
+
+async def test_stats_as_text_and_chart(env):
+    await submit_report(env)
+    user, owner, stranger = Chat(env.fake, 6201), Chat(env.fake, OWNER), Chat(env.fake, STRANGER)
+    [answer] = await user.say("boleh gak pns like postingan caleg?")
+    user.fake.press(user.user, user.fake.message_of(answer), data_of(answer, "v:-"))
+    await user.say("cara daftar CPNS")
+    env.fake.send_text(owner.user, "/stats 7")
+    [text] = await owner.replies(1)
+    assert "Pertanyaan:</b> 2" in text.html and "terjawab langsung 50%" in text.text
+    assert "Paling sering tidak terjawab" in text.text and "cara daftar cpns" in text.text
+    assert "Laporan:</b> 1" in text.html and "Baru: 1" in text.text and "Media sosial 1" in text.text
+    assert "DI Yogyakarta 1" in text.text and "/0" not in text.text.split("Penilaian")[0]
+    await env.fake.wait_for(lambda: env.fake.sent(OWNER, "sendPhoto"))
+    [chart] = env.fake.sent(OWNER, "sendPhoto")
+    assert chart.params["photo"]["content"][:8] == b"\x89PNG\r\n\x1a\n"
+    [usage] = await owner.say("/stats kemarin")
+    assert "/stats" in usage.text
+    [refused] = await stranger.say("/stats")
+    assert "tidak saya kenal" in refused.text

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.admin import ROLES
-from bot.handlers.common import reply_html
+from bot.handlers.common import Press, read_press, reply_html
 from bot.services import services
 
 
@@ -25,6 +25,13 @@ async def authorised(update: Update, context: ContextTypes.DEFAULT_TYPE, permiss
     else:
         await update.effective_message.reply_text(s.ui("unknown_command", lang))
     return False
+
+
+async def admin_press(update: Update, context: ContextTypes.DEFAULT_TYPE, permission: str) -> Press | None:
+    """An admin button, after the role check; None (and the user told) for a stranger or a forged button."""
+    if not await authorised(update, context, permission):
+        return None
+    return await read_press(update, context)
 
 
 async def on_admin_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

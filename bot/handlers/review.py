@@ -12,7 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Mess
 from telegram.ext import ContextTypes
 
 from bot import callbacks
-from bot.handlers.admin import authorised
+from bot.handlers.admin import admin_press, authorised
 from bot.handlers.common import reply_html
 from bot.services import Services, services
 from bot.tips.dates import format_date
@@ -60,28 +60,24 @@ async def _page(s: Services, status: str | None, page: int) -> tuple[str, Inline
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if not await authorised(update, context, "tips"):
+    press = await admin_press(update, context, "tips")
+    if press is None:
         return
-    s = services(context)
-    query = update.callback_query
-    data = callbacks.parse(query.data)
-    if data is None or not isinstance(query.message, Message):
-        await query.answer(s.ui("expired", "id"), show_alert=True)
-        return
-    action, a, b = data.args
+    s, query = press.s, press.query
+    action, a, b = press.args
     reviewer = update.effective_user.id
     if action == "l":
         await query.answer()
         html, keyboard = await _page(s, a or None, callbacks.as_int(b))
-        await query.message.edit_text(html, reply_markup=keyboard)
+        await press.message.edit_text(html, reply_markup=keyboard)
     elif action == "o":
         await query.answer()
-        await open_report(query.message, s, callbacks.as_int(a), reviewer)
+        await open_report(press.message, s, callbacks.as_int(a), reviewer)
     elif action == "s" and b in STATUSES:
         report_id = callbacks.as_int(a)
         if await _set_status(s, reviewer, report_id, b, None):
             await query.answer(s.ui("review_status_set", "id", status=b))
-            await open_report(query.message, s, report_id, reviewer, with_files=False)
+            await open_report(press.message, s, report_id, reviewer, with_files=False)
         else:
             await query.answer(s.ui("review_unknown_report", "id"), show_alert=True)
     else:
@@ -162,32 +158,32 @@ async def on_set_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     )
 
 
-async def on_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/catatan LPR-… teks: an internal note the reporter never sees."""
+async def _write_to_report(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: str) -> None:
+    """/catatan (an internal note) and /tanyapelapor (a question the reporter sees under /status)."""
     if not await authorised(update, context, "tips"):
         return
     s = services(context)
-    found = await _report_from_args(update, context, "review_note_usage", 2)
+    usage, done = (
+        ("review_note_usage", "review_note_saved") if kind == "note" else ("review_ask_usage", "review_ask_saved")
+    )
+    found = await _report_from_args(update, context, usage, 2)
     if found is None:
         return
     report_id, public_no, text = found
-    await s.tips.note(report_id, text, public=False)
-    await s.admin.audit(update.effective_user.id, "tips.note", public_no, None, text)
-    await update.effective_message.reply_text(s.ui("review_note_saved", "id", public_no=public_no))
+    if kind == "note":
+        await s.tips.note(report_id, text, public=False)
+    else:
+        await s.tips.ask(report_id, text)
+    await s.admin.audit(update.effective_user.id, f"tips.{kind}", public_no, None, text)
+    await update.effective_message.reply_text(s.ui(done, "id", public_no=public_no))
+
+
+async def on_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _write_to_report(update, context, "note")
 
 
 async def on_ask_reporter(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/tanyapelapor LPR-… pertanyaan: shown to the reporter under /status."""
-    if not await authorised(update, context, "tips"):
-        return
-    s = services(context)
-    found = await _report_from_args(update, context, "review_ask_usage", 2)
-    if found is None:
-        return
-    report_id, public_no, text = found
-    await s.tips.ask(report_id, text)
-    await s.admin.audit(update.effective_user.id, "tips.ask", public_no, None, text)
-    await update.effective_message.reply_text(s.ui("review_ask_saved", "id", public_no=public_no))
+    await _write_to_report(update, context, "ask")
 
 
 async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

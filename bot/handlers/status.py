@@ -137,14 +137,25 @@ async def on_followup_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
     return END
 
 
-async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int:
+async def _followup_message(
+    update: Update, context: ContextTypes.DEFAULT_TYPE
+) -> tuple[Services, str, Message, tuple[int, str]] | None:
+    """(services, language, the message, the open session), or None after saying the session has ended."""
     s = services(context)
     lang = await s.language(update.effective_user)
     message = update.effective_message
     session = _session(context)
     if session is None:
         await message.reply_text(s.ui("status_session_gone", lang))
+        return None
+    return s, lang, message, session
+
+
+async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int:
+    found = await _followup_message(update, context)
+    if found is None:
         return END
+    s, lang, message, session = found
     text = (message.text or "").strip()
     if not text:
         await message.reply_text(s.ui("tip_text_expected", lang))
@@ -159,13 +170,10 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | 
 
 async def on_evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int:
     """Each item is added to the report as it arrives, so nothing waits in memory."""
-    s = services(context)
-    lang = await s.language(update.effective_user)
-    message = update.effective_message
-    session = _session(context)
-    if session is None:
-        await message.reply_text(s.ui("status_session_gone", lang))
+    found = await _followup_message(update, context)
+    if found is None:
         return END
+    s, lang, message, session = found
     if refused := refusal(message):
         await message.reply_text(s.ui(refused, lang))
         return EVIDENCE

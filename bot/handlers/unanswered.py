@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import asyncio
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot import callbacks
 from bot.engine import with_phrasings
-from bot.handlers.admin import authorised
+from bot.handlers.admin import admin_press, authorised
 from bot.handlers.common import edit_html, reply_html
 from bot.services import Services, services
 
@@ -35,15 +35,11 @@ async def on_unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if not await authorised(update, context, "unanswered"):
+    press = await admin_press(update, context, "unanswered")
+    if press is None:
         return
-    s = services(context)
-    query = update.callback_query
-    data = callbacks.parse(query.data)
-    if data is None or not isinstance(query.message, Message):
-        await query.answer(s.ui("expired", "id"), show_alert=True)
-        return
-    action, question_id, rule_id = data.args[0], callbacks.as_int(data.args[1]), data.args[2]
+    s, query = press.s, press.query
+    action, question_id, rule_id = press.args[0], callbacks.as_int(press.args[1]), press.args[2]
     editor = update.effective_user.id
     if action == "a":
         group = await s.unanswered.attach(s.engine, question_id, rule_id, editor)
@@ -56,7 +52,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await s.admin.audit(editor, "unanswered.dismiss", None, None, group.text)
     await query.answer(s.ui("unanswered_done" if group else "expired", "id"), show_alert=group is None)
     html, keyboard = await _listing(s)
-    await edit_html(query.message, html, keyboard)
+    await edit_html(press.message, html, keyboard)
 
 
 async def relearn(s: Services) -> None:

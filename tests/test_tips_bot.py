@@ -316,3 +316,26 @@ async def test_anonymity_nothing_identifying_in_any_file_or_log(tmp_path, caplog
         assert needle not in caplog.text
     for notice in env.fake.messages_to(ADMIN_CHAT):
         assert not any(needle in notice.text for needle in needles)
+
+
+async def test_lapor_with_an_open_draft_offers_to_resume_or_start_again(env):
+    chat = Chat(env.fake, 5013)
+    review = await fill_report(chat, evidence=False)
+    [evidence] = await chat.press(review, "L:edit:evidence")
+    f = env.fake.add_file(b"\x00\x00\x00\x18ftypmp42 fake video")
+    [video_ack] = await chat.say(None, video={**f, "width": 4, "height": 4, "duration": 1, "mime_type": "video/mp4"})
+    assert "⚠️" in video_ack.text and "1/10" in video_ack.text
+    [cleared] = await chat.press(video_ack, "L:clear")
+    assert "Selesai (0)" in str(buttons(cleared))
+    s = services(env)
+    assert not s.tips.files.names()
+    [choice] = await chat.say("/lapor")
+    assert "draf" in choice.text
+    [resumed] = await chat.press(choice, "L:resume")
+    assert "Langkah 6/7" in resumed.text  # the step the draft was on
+    [choice] = await chat.say("/lapor")
+    [fresh] = await chat.press(choice, "L:new")
+    assert "Langkah 1/7" in fresh.text
+    draft = await s.tips.load_draft(s.user_keys.key(5013))
+    assert draft is not None and draft.step == "category" and draft.description is None
+    del evidence

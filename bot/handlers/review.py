@@ -28,14 +28,23 @@ def _labels(s: Services, row: dict) -> dict[str, str]:
     return {"category": category, "province": province}
 
 
-async def on_tips(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _status_argument(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[Services, str | None] | None:
+    """For /tips and /export: the role check and the optional status; None after telling the user why not."""
     if not await authorised(update, context, "tips"):
-        return
+        return None
     s = services(context)
     status = (context.args or [""])[0].lower() or None
     if status is not None and status not in STATUSES:
         await update.effective_message.reply_text(s.ui("review_status_usage", "id"))
+        return None
+    return s, status
+
+
+async def on_tips(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    found = await _status_argument(update, context)
+    if found is None:
         return
+    s, status = found
     html, keyboard = await _page(s, status, 0)
     await update.effective_message.reply_text(html, reply_markup=keyboard)
 
@@ -187,13 +196,10 @@ async def on_ask_reporter(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if not await authorised(update, context, "tips"):
+    found = await _status_argument(update, context)
+    if found is None:
         return
-    s = services(context)
-    status = (context.args or [""])[0].lower() or None
-    if status is not None and status not in STATUSES:
-        await update.effective_message.reply_text(s.ui("review_status_usage", "id"))
-        return
+    s, status = found
     rows = await s.tips.export(status)
     await s.admin.audit(update.effective_user.id, "tips.export", status or "semua", None, len(rows))
     name = f"laporan-{status or 'semua'}.csv"

@@ -23,7 +23,6 @@ from bot import callbacks
 from bot.handlers.common import conversation, reply_html
 from bot.handlers.evidence import download_evidence, has_file, refusal
 from bot.services import Services, services
-from bot.tips import receipts
 from bot.tips.dates import format_date
 from bot.tips.evidence import EvidenceError
 from bot.tips.form import URL
@@ -63,7 +62,7 @@ async def show_status(update: Update, context: ContextTypes.DEFAULT_TYPE, typed:
     if s.code_limit.exhausted(user.id):
         await message.reply_text(s.ui("status_throttled", lang))
         return
-    report_id = await s.tips.find(typed) if receipts.normalise(typed) else None
+    report_id = await s.tips.find(typed)  # None for anything that is not a code, without hashing
     if report_id is None:
         s.code_limit.hit(user.id)
         left = s.code_limit.limit - s.code_limit.used(user.id)

@@ -203,9 +203,8 @@ class TipService:
     async def export(self, status: str | None = None) -> list[dict[str, object]]:
         """Every report (or those with one status) as flat rows for CSV or JSON, oldest first."""
         rows = []
-        _, total = await self.list_reports(status, 0, 1)
-        page, _ = await self.list_reports(status, 0, max(total, 1))
-        for summary in reversed(page):
+        every = await self.store.list_reports(status, 0, -1)  # LIMIT -1: no limit
+        for summary in reversed(every):
             view = await self.view(summary["id"], public_only=False)
             details = await self.details(summary["id"])
             evidence = await self.store.evidence(summary["id"])

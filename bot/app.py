@@ -30,6 +30,7 @@ from bot.handlers import admin, browse, general, inline, jobs, questions, report
 from bot.identity import UserKeys, load_or_create_secret
 from bot.ratelimit import RetryingRateLimiter
 from bot.services import Services
+from bot.rules import RuleService
 from bot.store.sqlite import SqliteStore
 from bot.store.tips import TipStore
 from bot.throttle import KeyedLimit
@@ -102,6 +103,7 @@ def build_services(settings: Settings) -> Services:
     files = EvidenceFiles(settings.data_dir / EVIDENCE_DIR, vault)
     tips = TipService(TipStore(store), vault, files, locator_key=derive_key(key, "receipt-locator"))
     topics = {t.id: (t.title, t.en) for t in engine.kb.topics.values()}
+    rules = RuleService(store, engine.kb.sources, engine.kb.topics)
     return Services(
         engine=engine,
         store=store,
@@ -110,7 +112,8 @@ def build_services(settings: Settings) -> Services:
         form=TipForm(categories_from_topics(topics), load_provinces(settings.knowledge_dir)),
         report_limit=KeyedLimit(settings.tip_daily_limit, 24 * 3600),
         admin=AdminService(store, settings.admin_ids),
-        unanswered=UnansweredService(store),
+        unanswered=UnansweredService(store, rules),
+        rules=rules,
         admin_chat_id=settings.admin_chat_id,
         retention_days=settings.tip_retention_days,
         outbox_interval=settings.outbox_interval,
@@ -122,16 +125,18 @@ def build_application(settings: Settings, max_rate: float = 30, retry_backoff: f
     `retry_backoff`: the first pause before retrying a failed request (tests shorten it)."""
     svc = build_services(settings)
     store = svc.store
+    poll = settings.knowledge_poll
 
     async def post_init(app: Application) -> None:
         await store.open()
         await svc.tips.open()
-        if await svc.unanswered.phrasings():
-            await unanswered.relearn(svc)
+        await svc.rules.open([*svc.engine.kb.rules.values(), *svc.engine.kb.retired.values()])
+        await svc.refresh_knowledge()
         svc.bot_username = app.bot.username or ""
         if app.job_queue is not None:
             app.job_queue.run_repeating(jobs.deliver_notices, interval=svc.outbox_interval, first=0, name="notices")
             app.job_queue.run_repeating(jobs.purge, interval=jobs.PURGE_EVERY, first=0, name="retention")
+            app.job_queue.run_repeating(jobs.reload_knowledge, interval=poll, first=poll, name="knowledge")
         for lang, commands in COMMANDS.items():
             await app.bot.set_my_commands(
                 [BotCommand(name, text) for name, text in commands], language_code=None if lang == "id" else lang

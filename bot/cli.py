@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import PROJECT_ROOT, SettingsError, load_settings
-from bot.kb import KnowledgeError, load_knowledge
+from bot.kb import KnowledgeError
+from bot.kb_files import load_knowledge
 from bot.matcher import MatchResult
 
 

@@ -39,6 +39,7 @@ class Settings:
     tip_retention_days: int = 365
     tip_daily_limit: int = 3
     outbox_interval: float = 5.0  # seconds between attempts to deliver admin notices
+    knowledge_poll: float = 2.0  # seconds between checks for rules changed by `kb import` from another process
 
     def require_token(self) -> str:
         if not self.bot_token:

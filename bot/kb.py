@@ -1,31 +1,29 @@
-"""The knowledge base: sources, topics and rules, read from `knowledge/` and checked against the schema.
+"""The knowledge base: sources, topics and rules, and the schema every rule is checked against.
 
-Loading and validation are one pass: every problem is collected with its file, rule id and field, so
-`python main.py kb validate` can list them all and the bot refuses to start on a broken knowledge base.
-The schema is documented in knowledge/README.md.
+Rules come from two places: the YAML files in `knowledge/` (bot/kb_files.py) and, once seeded, the rule
+revisions in the database (bot/rules.py). Both go through `assemble`, which checks every rule and collects
+each problem with where it was, its rule id and field, so nothing invalid is ever served and `kb validate`
+can list every problem at once. `rule_item` turns a rule back into the YAML schema (knowledge/README.md).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-
-import yaml
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 VERDICTS = ("boleh", "dilarang", "bersyarat", "info")
 SOURCE_STATUSES = ("berlaku", "dicabut")
 MIN_QUESTIONS = 5
 MIN_EN_QUESTIONS = 2
-_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_RULE_ID = 40  # rule ids travel in callback_data, which Telegram caps at 64 bytes
 _ARTICLE = re.compile(r"^(Penjelasan )?Pasal \d+[A-Z]?\b|^(Penjelasan Umum|Lampiran|Diktum|Bagian|Angka|Amar|Isi)\b")
 _RULE_KEYS = {
     "id", "topic", "verdict", "title", "questions", "keywords", "answer", "caveat",
-    "basis", "sanction", "related", "en",
+    "basis", "sanction", "related", "retired", "en",
 }  # fmt: skip
 _BASIS_KEYS = {"source", "article", "quote", "verified", "note"}
 _EN_KEYS = {"title", "answer", "questions", "caveat", "sanction"}
@@ -55,6 +53,7 @@ class Basis:
     article: str
     quote: str | None = None
     verified: bool = True
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,11 +79,12 @@ class Rule:
     keywords: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
     en: Translation | None = None
+    retired: bool = False  # kept for its history and for rollback, never matched or listed to users
 
 
 @dataclass(frozen=True)
 class Problem:
-    file: str
+    file: str  # where the rule came from: a file, "database", or an edit
     rule_id: str | None
     field: str | None
     message: str
@@ -102,11 +102,15 @@ class Problem:
 class KnowledgeBase:
     sources: dict[str, Source]
     topics: dict[str, Topic]
-    rules: dict[str, Rule]
+    rules: dict[str, Rule]  # the rules in service, in order
     problems: list[Problem] = field(default_factory=list)
+    retired: dict[str, Rule] = field(default_factory=dict)
 
     def rules_in(self, topic_id: str) -> list[Rule]:
         return [r for r in self.rules.values() if r.topic == topic_id]
+
+    def any_rule(self, rule_id: str) -> Rule | None:
+        return self.rules.get(rule_id) or self.retired.get(rule_id)
 
 
 class KnowledgeError(Exception):
@@ -117,151 +121,83 @@ class KnowledgeError(Exception):
         super().__init__(f"{len(problems)} problem(s) in the knowledge base; first: {problems[0]}")
 
 
-def load_knowledge(knowledge_dir: Path, laws_dir: Path | None = None, strict: bool = True) -> KnowledgeBase:
-    """Read and check `knowledge_dir`. With `laws_dir`, a basis on a source that has no text there must
-    say `verified: false`. With `strict`, any problem raises KnowledgeError."""
-    kb = _Reader(knowledge_dir, laws_dir).read()
-    if strict and kb.problems:
-        raise KnowledgeError(kb.problems)
-    return kb
+@dataclass(frozen=True)
+class Entry:
+    """One rule as read (a YAML mapping), with where it came from and the topic its file implies."""
+
+    where: str
+    item: Any
+    file_topic: str | None = None
 
 
-class _Reader:
-    def __init__(self, root: Path, laws_dir: Path | None) -> None:
-        self.root = root
+def assemble(
+    sources: dict[str, Source],
+    topics: dict[str, Topic],
+    entries: Iterable[Entry],
+    laws_dir: Path | None = None,
+    problems: Iterable[Problem] = (),
+) -> KnowledgeBase:
+    """Check every entry and the links between rules. With `laws_dir`, a basis on a source that has no text
+    there must say `verified: false`. Rules with problems are left out; `problems` lists them."""
+    checker = _Checker(sources, topics, laws_dir, list(problems))
+    rules: dict[str, Rule] = {}
+    where: dict[str, str] = {}
+    for i, entry in enumerate(entries):
+        rule = checker.rule(entry, i)
+        if rule is None:
+            continue
+        if rule.id in rules:
+            checker.problem(entry.where, rule.id, "id", "duplicate id (already defined in another place)")
+        else:
+            rules[rule.id], where[rule.id] = rule, entry.where
+    for rule in rules.values():
+        for other in rule.related:
+            if other not in rules:
+                checker.problem(where[rule.id], rule.id, "related", f"unknown rule id {other!r}")
+    active = {rid: _without_retired_links(r, rules) for rid, r in rules.items() if not r.retired}
+    retired = {rid: r for rid, r in rules.items() if r.retired}
+    return KnowledgeBase(sources, topics, active, checker.problems, retired)
+
+
+def _without_retired_links(rule: Rule, rules: dict[str, Rule]) -> Rule:
+    kept = tuple(r for r in rule.related if r in rules and not rules[r].retired)
+    return rule if kept == rule.related else replace(rule, related=kept)
+
+
+class _Checker:
+    def __init__(
+        self, sources: dict[str, Source], topics: dict[str, Topic], laws_dir: Path | None, problems: list[Problem]
+    ) -> None:
+        self.sources = sources
+        self.topics = topics
         self.laws_dir = laws_dir
-        self.problems: list[Problem] = []
+        self.problems = problems
 
-    def _problem(self, file: Path | str, rule_id: str | None, fld: str | None, message: str) -> None:
-        name = file if isinstance(file, str) else self._display(file)
-        self.problems.append(Problem(name, rule_id, fld, message))
+    def problem(self, where: str, rule_id: str | None, fld: str | None, message: str) -> None:
+        self.problems.append(Problem(where, rule_id, fld, message))
 
-    def _display(self, path: Path) -> str:
-        try:
-            return str(path.relative_to(self.root.parent))
-        except ValueError:
-            return str(path)
-
-    def _yaml(self, path: Path) -> Any:
-        try:
-            return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
-        except FileNotFoundError:
-            self._problem(path, None, None, "file is missing")
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = f" (line {mark.line + 1})" if mark else ""
-            self._problem(path, None, None, f"not valid YAML{line}: {getattr(exc, 'problem', exc)}")
-        return None
-
-    def read(self) -> KnowledgeBase:
-        sources = self._sources(self.root / "sources.yaml")
-        topics = self._topics(self.root / "topics.yaml")
-        rules: dict[str, Rule] = {}
-        rule_files = sorted((self.root / "rules").glob("*.yaml"))
-        if not rule_files:
-            self._problem(self.root / "rules", None, None, "no rule files")
-        for path in rule_files:
-            for rule in self._rule_file(path, sources, topics):
-                if rule.id in rules:
-                    self._problem(path, rule.id, "id", "duplicate id (already defined in another place)")
-                else:
-                    rules[rule.id] = rule
-        for rule in rules.values():
-            for other in rule.related:
-                if other not in rules:
-                    self._problem(self._rule_path(rule), rule.id, "related", f"unknown rule id {other!r}")
-        for topic in topics:
-            if not (self.root / "rules" / f"{topic}.yaml").is_file():
-                self._problem(self.root / "topics.yaml", None, "topics", f"topic {topic!r} has no rules file")
-        return KnowledgeBase(sources, topics, rules, self.problems)
-
-    def _rule_path(self, rule: Rule) -> Path:
-        return self.root / "rules" / f"{rule.topic}.yaml"
-
-    def _sources(self, path: Path) -> dict[str, Source]:
-        data = self._yaml(path)
-        out: dict[str, Source] = {}
-        items = data.get("sources") if isinstance(data, dict) else None
-        if not isinstance(items, list):
-            if data is not None:
-                self._problem(path, None, "sources", "expected a `sources:` list")
-            return out
-        for i, item in enumerate(items):
-            if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-                self._problem(path, None, f"sources[{i}]", "expected a mapping with an `id`")
-                continue
-            sid = item["id"]
-            for key in ("short", "title", "status"):
-                if not isinstance(item.get(key), str) or not item[key].strip():
-                    self._problem(path, sid, key, "missing or empty")
-            status = item.get("status")
-            if status not in SOURCE_STATUSES:
-                self._problem(path, sid, "status", f"must be one of {', '.join(SOURCE_STATUSES)}")
-            if status == "dicabut" and not item.get("replaced_by"):
-                self._problem(path, sid, "replaced_by", "a revoked source must name what replaced it")
-            if sid in out:
-                self._problem(path, sid, "id", "duplicate source id")
-            out[sid] = Source(
-                sid, str(item.get("short", "")), str(item.get("title", "")).strip(),
-                item.get("url"), str(status), item.get("replaced_by"), item.get("note"),
-            )  # fmt: skip
-        for src in out.values():
-            if src.replaced_by and src.replaced_by not in out:
-                self._problem(path, src.id, "replaced_by", f"unknown source {src.replaced_by!r}")
-        return out
-
-    def _topics(self, path: Path) -> dict[str, Topic]:
-        data = self._yaml(path)
-        out: dict[str, Topic] = {}
-        items = data.get("topics") if isinstance(data, dict) else None
-        if not isinstance(items, list):
-            if data is not None:
-                self._problem(path, None, "topics", "expected a `topics:` list")
-            return out
-        for item in items:
-            if isinstance(item, dict) and all(isinstance(item.get(k), str) for k in ("id", "title", "en")):
-                out[item["id"]] = Topic(item["id"], item["title"], item["en"])
-            else:
-                self._problem(path, None, "topics", f"each topic needs id, title and en: {item!r}")
-        return out
-
-    def _rule_file(self, path: Path, sources: dict[str, Source], topics: dict[str, Topic]) -> list[Rule]:
-        data = self._yaml(path)
-        if data is None:
-            return []
-        items = data.get("rules") if isinstance(data, dict) else None
-        if not isinstance(items, list):
-            self._problem(path, None, "rules", "expected a mapping with a `rules:` list")
-            return []
-        if path.stem not in topics:
-            self._problem(path, None, None, f"file name {path.stem!r} is not a topic in topics.yaml")
-        rules = []
-        for i, item in enumerate(items):
-            rule = self._rule(path, i, item, sources)
-            if rule is not None:
-                rules.append(rule)
-        return rules
-
-    def _rule(self, path: Path, index: int, item: Any, sources: dict[str, Source]) -> Rule | None:
+    def rule(self, entry: Entry, index: int) -> Rule | None:
+        item, where = entry.item, entry.where
         if not isinstance(item, dict):
-            self._problem(path, f"#{index + 1}", None, "a rule must be a mapping")
+            self.problem(where, f"#{index + 1}", None, "a rule must be a mapping")
             return None
         rid = item.get("id")
-        if not isinstance(rid, str) or not _ID.match(rid) or len(rid) > MAX_RULE_ID:
-            self._problem(
-                path, f"#{index + 1}", "id", f"must be kebab-case (a-z, 0-9, -), <= {MAX_RULE_ID} chars: {rid!r}"
-            )
+        if not isinstance(rid, str) or not ID_PATTERN.match(rid) or len(rid) > MAX_RULE_ID:
+            message = f"must be kebab-case (a-z, 0-9, -), <= {MAX_RULE_ID} chars: {rid!r}"
+            self.problem(where, f"#{index + 1}", "id", message)
             return None
         before = len(self.problems)
 
         def bad(fld: str, message: str) -> None:
-            self._problem(path, rid, fld, message)
+            self.problem(where, rid, fld, message)
 
         for key in sorted(set(item) - _RULE_KEYS):
             bad(key, "unknown field")
         topic = item.get("topic")
-        if topic != path.stem:
-            bad("topic", f"must be {path.stem!r} (the file's topic), got {topic!r}")
+        if entry.file_topic is not None and topic != entry.file_topic:
+            bad("topic", f"must be {entry.file_topic!r} (the file's topic), got {topic!r}")
+        elif topic not in self.topics:
+            bad("topic", f"unknown topic {topic!r} (not in topics.yaml)")
         verdict = item.get("verdict")
         if verdict not in VERDICTS:
             bad("verdict", f"must be one of {', '.join(VERDICTS)}, got {verdict!r}")
@@ -274,7 +210,7 @@ class _Reader:
         questions = _strings(item.get("questions"))
         if questions is None:
             bad("questions", "must be a list of strings")
-            questions = ()
+            questions = []
         elif len(set(questions)) < MIN_QUESTIONS:
             bad("questions", f"needs at least {MIN_QUESTIONS} different phrasings, has {len(set(questions))}")
         keywords = _strings(item.get("keywords", []))
@@ -283,64 +219,101 @@ class _Reader:
         related = _strings(item.get("related", []))
         if related is None:
             bad("related", "must be a list of rule ids")
+        retired = item.get("retired", False)
+        if not isinstance(retired, bool):
+            bad("retired", "must be true or false")
         sanction = _text(item.get("sanction"))
         if verdict == "dilarang" and not sanction:
             bad("sanction", "a prohibited act must say what the violator risks (and its basis)")
-        basis = self._basis(path, rid, item.get("basis"), sources)
-        en = self._translation(path, rid, item.get("en"))
+        basis = self._basis(where, rid, item.get("basis"))
+        en = self._translation(where, rid, item.get("en"))
         if len(self.problems) > before:
             return None
         return Rule(
-            id=rid, topic=str(topic), verdict=str(verdict), title=title, questions=tuple(questions),
+            id=rid, topic=str(topic), verdict=str(verdict), title=title, questions=tuple(dict.fromkeys(questions)),
             answer=answer, basis=basis, sanction=sanction or None, caveat=_text(item.get("caveat")) or None,
-            keywords=tuple(keywords or ()), related=tuple(related or ()), en=en,
+            keywords=tuple(keywords or ()), related=tuple(related or ()), en=en, retired=bool(retired),
         )  # fmt: skip
 
-    def _basis(self, path: Path, rid: str, raw: Any, sources: dict[str, Source]) -> tuple[Basis, ...]:
+    def _basis(self, where: str, rid: str, raw: Any) -> tuple[Basis, ...]:
         if not isinstance(raw, list) or not raw:
-            self._problem(path, rid, "basis", "needs at least one {source, article, quote}")
+            self.problem(where, rid, "basis", "needs at least one {source, article, quote}")
             return ()
         out = []
         for i, item in enumerate(raw):
             fld = f"basis[{i}]"
             if not isinstance(item, dict):
-                self._problem(path, rid, fld, "must be a mapping {source, article, quote}")
+                self.problem(where, rid, fld, "must be a mapping {source, article, quote}")
                 continue
             for key in sorted(set(item) - _BASIS_KEYS):
-                self._problem(path, rid, f"{fld}.{key}", "unknown field")
+                self.problem(where, rid, f"{fld}.{key}", "unknown field")
             source, article = item.get("source"), _text(item.get("article"))
-            if source not in sources:
-                self._problem(path, rid, f"{fld}.source", f"unknown source {source!r} (not in sources.yaml)")
+            if source not in self.sources:
+                self.problem(where, rid, f"{fld}.source", f"unknown source {source!r} (not in sources.yaml)")
             if not article:
-                self._problem(path, rid, f"{fld}.article", "missing: cite the article (Pasal ... ayat ...)")
+                self.problem(where, rid, f"{fld}.article", "missing: cite the article (Pasal ... ayat ...)")
             elif not _ARTICLE.match(article):
-                self._problem(path, rid, f"{fld}.article", f"expected 'Pasal N ...', got {article!r}")
+                self.problem(where, rid, f"{fld}.article", f"expected 'Pasal N ...', got {article!r}")
             verified = item.get("verified", True)
             if not isinstance(verified, bool):
-                self._problem(path, rid, f"{fld}.verified", "must be true or false")
+                self.problem(where, rid, f"{fld}.verified", "must be true or false")
             elif verified and self.laws_dir is not None and not (self.laws_dir / f"{source}.md").is_file():
-                self._problem(path, rid, f"{fld}.verified", f"no text of {source} to check: set verified: false")
-            quote = _text(item.get("quote")) or None
-            out.append(Basis(str(source), article, quote, bool(verified)))
+                self.problem(where, rid, f"{fld}.verified", f"no text of {source} to check: set verified: false")
+            quote, note = _text(item.get("quote")) or None, _text(item.get("note")) or None
+            out.append(Basis(str(source), article, quote, verified is not False, note))
         return tuple(out)
 
-    def _translation(self, path: Path, rid: str, raw: Any) -> Translation | None:
+    def _translation(self, where: str, rid: str, raw: Any) -> Translation | None:
         if not isinstance(raw, dict):
-            self._problem(path, rid, "en", "needs an English block {title, answer, questions}")
+            self.problem(where, rid, "en", "needs an English block {title, answer, questions}")
             return None
         for key in sorted(set(raw) - _EN_KEYS):
-            self._problem(path, rid, f"en.{key}", "unknown field")
+            self.problem(where, rid, f"en.{key}", "unknown field")
         title, answer = _text(raw.get("title")), _text(raw.get("answer"))
-        questions = _strings(raw.get("questions")) or ()
+        questions = _strings(raw.get("questions")) or []
         if not title:
-            self._problem(path, rid, "en.title", "missing or empty")
+            self.problem(where, rid, "en.title", "missing or empty")
         if not answer:
-            self._problem(path, rid, "en.answer", "missing or empty")
+            self.problem(where, rid, "en.answer", "missing or empty")
         if len(questions) < MIN_EN_QUESTIONS:
-            self._problem(path, rid, "en.questions", f"needs at least {MIN_EN_QUESTIONS} English questions")
+            self.problem(where, rid, "en.questions", f"needs at least {MIN_EN_QUESTIONS} English questions")
         return Translation(
             title, answer, tuple(questions), _text(raw.get("caveat")) or None, _text(raw.get("sanction")) or None
         )
+
+
+def rule_item(rule: Rule) -> dict[str, Any]:
+    """A rule as a YAML mapping in the schema's key order; `assemble` reads it back to the same rule."""
+    item: dict[str, Any] = {"id": rule.id, "topic": rule.topic, "verdict": rule.verdict, "title": rule.title}
+    item["questions"] = list(rule.questions)
+    if rule.keywords:
+        item["keywords"] = list(rule.keywords)
+    item["answer"] = rule.answer
+    if rule.caveat:
+        item["caveat"] = rule.caveat
+    item["basis"] = [_basis_item(b) for b in rule.basis]
+    if rule.sanction:
+        item["sanction"] = rule.sanction
+    if rule.related:
+        item["related"] = list(rule.related)
+    if rule.retired:
+        item["retired"] = True
+    if rule.en is not None:
+        en = {"title": rule.en.title, "answer": rule.en.answer, "questions": list(rule.en.questions)}
+        en |= {k: v for k, v in (("caveat", rule.en.caveat), ("sanction", rule.en.sanction)) if v}
+        item["en"] = en
+    return item
+
+
+def _basis_item(basis: Basis) -> dict[str, Any]:
+    item: dict[str, Any] = {"source": basis.source, "article": basis.article}
+    if basis.note:
+        item["note"] = basis.note
+    if basis.quote:
+        item["quote"] = basis.quote
+    if not basis.verified:
+        item["verified"] = False
+    return item
 
 
 def _text(value: Any) -> str:

@@ -6,6 +6,7 @@ markup; `*.txt.j2` templates are plain text for the command line.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,12 @@ class Renderer:
             trim_blocks=False,
             keep_trailing_newline=False,
         )
+
+    def for_kb(self, kb: KnowledgeBase) -> Renderer:
+        """This renderer for other rules, sharing the compiled templates."""
+        other = copy.copy(self)
+        other.kb = kb
+        return other
 
     def render(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**context).strip()

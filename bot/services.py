@@ -17,9 +17,10 @@ from telegram import User
 from telegram.ext import ContextTypes
 
 from bot.admin import AdminService
-from bot.engine import Engine
+from bot.engine import Engine, with_knowledge
 from bot.identity import UserKeys
 from bot.render import TEMPLATES_DIR
+from bot.rules import RuleService
 from bot.store import Store
 from bot.throttle import KeyedLimit
 from bot.tips.form import TipForm
@@ -55,15 +56,28 @@ class Services:
     report_limit: KeyedLimit  # reports per user per day
     admin: AdminService
     unanswered: UnansweredService
+    rules: RuleService
     admin_chat_id: int | None = None
     retention_days: int = 365
     outbox_interval: float = 5.0
     code_limit: KeyedLimit = field(default_factory=lambda: KeyedLimit(WRONG_CODES_PER_WINDOW, WRONG_CODE_WINDOW))
     outbox_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     ui: Ui = field(default_factory=Ui)
-    base_engine: Engine | None = None  # the engine as loaded, before taught phrasings (bot/handlers/unanswered.py)
+    knowledge_version: int = 0  # the rule revisions `engine` serves (bot/rules.py)
+    knowledge_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     bot_username: str = ""
     _langs: dict[str, str] = field(default_factory=dict)
+
+    async def refresh_knowledge(self) -> bool:
+        """Serve the rules as the database has them now, if they changed (an edit here, or `kb import` from
+        another process); questions asked from then on get the new text. True if anything changed."""
+        async with self.knowledge_lock:
+            if await self.rules.version() == self.knowledge_version:
+                return False
+            version, kb = await self.rules.knowledge()
+            self.engine = await asyncio.to_thread(with_knowledge, self.engine, kb)
+            self.knowledge_version = version
+            return True
 
     def user_key(self, user: User) -> str:
         return self.user_keys.key(user.id)

@@ -1,7 +1,7 @@
 """Questions nobody could answer (no match, a "did you mean" list, or a 👎), grouped for editors.
 
-An editor attaches a group to a rule, which teaches the rule that phrasing (the matcher is rebuilt at
-once), or dismisses it. Nothing here knows Telegram; bot/handlers/unanswered.py shows it.
+An editor attaches a group to a rule, which teaches the rule that phrasing as a new revision (the matcher
+is rebuilt at once), or dismisses it. Nothing here knows Telegram; bot/handlers/unanswered.py shows it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import aiosqlite
 from rapidfuzz import fuzz
 
 from bot.engine import Engine
-from bot.store.sqlite import SqliteStore, now_iso
+from bot.rules import RuleService
+from bot.store.sqlite import SqliteStore
 
 SIMILAR = 85  # token_set_ratio between normalised questions that puts them in one group
 
@@ -29,8 +30,9 @@ class QuestionGroup:
 
 
 class UnansweredService:
-    def __init__(self, store: SqliteStore) -> None:
+    def __init__(self, store: SqliteStore, rules: RuleService) -> None:
         self.store = store
+        self.rules = rules
 
     async def groups(self, engine: Engine, days: int = 30, limit: int = 10) -> list[QuestionGroup]:
         since = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
@@ -73,11 +75,8 @@ class UnansweredService:
         group = await self._group_of(engine, question_id)
         if group is None or rule_id not in engine.kb.rules:
             return None
+        await self.rules.add_phrasing(rule_id, group.text, str(editor_id))
         async with self.store.transaction() as db:
-            await db.execute(
-                "INSERT INTO learned_phrasings (rule_id, text, added_by, added_at) VALUES (?, ?, ?, ?)",
-                (rule_id, group.text, editor_id, now_iso()),
-            )
             await self._mark(db, group, "attached")
         return group
 
@@ -92,9 +91,3 @@ class UnansweredService:
     async def _mark(db: aiosqlite.Connection, group: QuestionGroup, how: str) -> None:
         marks = ",".join("?" * len(group.ids))
         await db.execute(f"UPDATE questions SET reviewed = ? WHERE id IN ({marks})", (how, *group.ids))
-
-    async def phrasings(self) -> dict[str, list[str]]:
-        taught: dict[str, list[str]] = {}
-        for row in await self.store.fetchall("SELECT rule_id, text FROM learned_phrasings ORDER BY id"):
-            taught.setdefault(row["rule_id"], []).append(row["text"])
-        return taught

@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from bot.cli import main
-from bot.kb import VERDICTS, KnowledgeError, load_knowledge
+from bot.kb import VERDICTS, KnowledgeError
+from bot.kb_files import load_knowledge
 from tests.conftest import KNOWLEDGE, SHARED
 
 LAWS = SHARED / "reference" / "laws"

@@ -1,5 +1,5 @@
 """Background jobs on the Application's JobQueue: admin notices (an outbox retried until Telegram accepts
-each one) and the retention sweep."""
+each one), the retention sweep, and picking up rules changed by another process (`kb import`)."""
 
 from __future__ import annotations
 
@@ -63,3 +63,8 @@ def deliver_notices_soon(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def purge(context: ContextTypes.DEFAULT_TYPE) -> None:
     s = services(context)
     await s.tips.purge(s.retention_days)
+
+
+async def reload_knowledge(context: ContextTypes.DEFAULT_TYPE) -> None:
+    if await services(context).refresh_knowledge():
+        log.info("serving rule revisions up to %d", services(context).knowledge_version)

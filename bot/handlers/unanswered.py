@@ -3,13 +3,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot import callbacks
-from bot.engine import with_phrasings
 from bot.handlers.admin import admin_press, authorised
 from bot.handlers.common import edit_html, reply_html
 from bot.services import Services, services
@@ -44,7 +41,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if action == "a":
         group = await s.unanswered.attach(s.engine, question_id, rule_id, editor)
         if group is not None:
-            await relearn(s)
+            await s.refresh_knowledge()
             await s.admin.audit(editor, "unanswered.attach", rule_id, None, group.text)
     else:
         group = await s.unanswered.dismiss(s.engine, question_id)
@@ -53,10 +50,3 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await query.answer(s.ui("unanswered_done" if group else "expired", "id"), show_alert=group is None)
     html, keyboard = await _listing(s)
     await edit_html(press.message, html, keyboard)
-
-
-async def relearn(s: Services) -> None:
-    """Rebuild the matcher with every taught phrasing and swap it in; the next question sees it."""
-    base = s.base_engine or s.engine
-    s.base_engine = base
-    s.engine = await asyncio.to_thread(with_phrasings, base, await s.unanswered.phrasings())

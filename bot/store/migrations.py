@@ -120,4 +120,19 @@ MIGRATIONS: list[str] = [
     );
     ALTER TABLE questions ADD COLUMN reviewed TEXT CHECK (reviewed IN ('attached', 'dismissed'));
     """,
+    # 5: rules as revisions. The YAML in knowledge/ seeds an empty table; after that every edit, rollback,
+    # retirement and import adds a revision (the rule as JSON in the YAML schema). MAX(id) is the knowledge
+    # version a running bot polls. Phrasings taught through /unanswered become revisions too (bot/rules.py).
+    """
+    CREATE TABLE rule_revisions (
+        id INTEGER PRIMARY KEY,
+        rule_id TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        author TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        note TEXT,
+        UNIQUE (rule_id, revision)
+    );
+    """,
 ]

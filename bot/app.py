@@ -29,8 +29,8 @@ from bot.engine import load_engine
 from bot.handlers import admin, browse, general, inline, jobs, questions, report, review, stats, status, unanswered
 from bot.identity import UserKeys, load_or_create_secret
 from bot.ratelimit import RetryingRateLimiter
-from bot.services import Services
 from bot.rules import RuleService
+from bot.services import Services
 from bot.store.sqlite import SqliteStore
 from bot.store.tips import TipStore
 from bot.throttle import KeyedLimit

@@ -26,7 +26,21 @@ from bot.admin import AdminService
 from bot.config import Settings, SettingsError
 from bot.crypto import CryptoError, Vault, derive_key, load_or_create_key
 from bot.engine import load_engine
-from bot.handlers import admin, browse, general, inline, jobs, questions, report, review, stats, status, unanswered
+from bot.handlers import (
+    admin,
+    browse,
+    general,
+    inline,
+    jobs,
+    questions,
+    report,
+    review,
+    rule_edit,
+    rules,
+    stats,
+    status,
+    unanswered,
+)
 from bot.identity import UserKeys, load_or_create_secret
 from bot.ratelimit import RetryingRateLimiter
 from bot.rules import RuleService
@@ -42,7 +56,6 @@ from bot.updates import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
 
-DB_FILE = "netra.sqlite3"
 EVIDENCE_DIR = "evidence"
 COMMANDS = {
     "id": [
@@ -81,6 +94,9 @@ ADMIN_COMMANDS = {
     "catatan": review.on_note,
     "tanyapelapor": review.on_ask_reporter,
     "export": review.on_export,
+    "rules": rules.on_rules,
+    "history": rules.on_history,
+    "rollback": rule_edit.on_rollback,
     "unanswered": unanswered.on_unanswered,
     "stats": stats.on_stats,
 }  # not in the command menu: only admins may use them, and everyone else is told they do not exist
@@ -95,7 +111,7 @@ def configure_logging(level: int = logging.INFO) -> None:
 
 def build_services(settings: Settings) -> Services:
     engine = load_engine(settings.knowledge_dir)
-    store = SqliteStore(settings.data_dir / DB_FILE)
+    store = SqliteStore(settings.database)
     try:
         vault = Vault(key := load_or_create_key(settings.data_dir, settings.data_key))
     except CryptoError as exc:
@@ -166,7 +182,8 @@ def register_handlers(app: Application) -> None:
     new_message = filters.UpdateType.MESSAGE
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
-    # the follow-up and report conversations first: while one is open, the user's messages belong to it
+    # conversations first: while one is open, the user's messages belong to it
+    app.add_handler(rule_edit.build_conversation())
     app.add_handler(status.build_conversation())
     app.add_handler(report.build_conversation(app.bot_data["services"]))
     app.add_handler(CommandHandler("lapor", report.on_lapor_in_group, filters=new_message & groups))
@@ -178,6 +195,7 @@ def register_handlers(app: Application) -> None:
         app.add_handler(CommandHandler(command, callback, filters=new_message & private))
     app.add_handler(CallbackQueryHandler(review.on_button, pattern=r"^A:"))
     app.add_handler(CallbackQueryHandler(unanswered.on_button, pattern=r"^U:"))
+    app.add_handler(CallbackQueryHandler(rules.on_button, pattern=r"^R:"))
     app.add_handler(CommandHandler("start", general.on_start, filters=new_message))
     app.add_handler(CommandHandler(["help", "bantuan"], general.on_help, filters=new_message))
     app.add_handler(CommandHandler("bahasa", general.on_bahasa, filters=new_message))

@@ -10,7 +10,8 @@ Formats (fields separated by ":"):
   L:<action>:<value>             a button of the /lapor form (bot/handlers/report.py)
   S:<action>                     a button under a /status reply (bot/handlers/status.py)
   A:<action>:<a>:<b>             an admin button (bot/handlers/review.py); the role is checked on every press
-  U:<action>:<question_id>:<rule_id>  an /unanswered button (bot/handlers/unanswered.py)
+  U:<action>:<question_id>:<arg>  an /unanswered button (bot/handlers/unanswered.py)
+  R:<action>:<a>:<b>             a /rules button (bot/handlers/rules.py); the role is checked on every press
 """
 
 from __future__ import annotations
@@ -69,11 +70,15 @@ def admin(action: str, a: object = "", b: object = "") -> str:
     return _make("A", action, a, b)
 
 
-def unanswered(action: str, question_id: int, rule_id: str = "") -> str:
-    return _make("U", action, question_id, rule_id)
+def unanswered(action: str, question_id: int, arg: str = "") -> str:
+    return _make("U", action, question_id, arg)
 
 
-_ARITY = {"r": 2, "o": 3, "v": 3, "T": 0, "t": 2, "l": 1, "L": 2, "S": 1, "A": 3, "U": 3}
+def rules(action: str, a: object = "", b: object = "") -> str:
+    return _make("R", action, a, b)
+
+
+_ARITY = {"r": 2, "o": 3, "v": 3, "T": 0, "t": 2, "l": 1, "L": 2, "S": 1, "A": 3, "U": 3, "R": 3}
 
 
 def parse(data: str | None) -> Callback | None:

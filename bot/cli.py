@@ -1,19 +1,27 @@
-"""Command line: `python main.py` runs the bot; `ask` answers offline; `kb validate` checks the knowledge;
+"""Command line: `python main.py` runs the bot; `ask` answers offline (from the YAML); `kb validate` checks
+the knowledge; `kb export DIR` / `kb import DIR` move the rules in service between the database and YAML;
 `tips export FILE` writes the reports out for handing over."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from bot.config import PROJECT_ROOT, SettingsError, load_settings
-from bot.kb import KnowledgeError
-from bot.kb_files import load_knowledge
+from bot.admin import AdminService
+from bot.config import PROJECT_ROOT, Settings, SettingsError, load_settings
+from bot.kb import KnowledgeBase, KnowledgeError
+from bot.kb_files import load_knowledge, read_entries, write_knowledge
 from bot.matcher import MatchResult
+from bot.rules import ImportSummary, RuleError, RuleService
+from bot.store.sqlite import SqliteStore
+
+IMPORT_AUTHOR = "kb import"
+SERVER = 0  # the audit's actor for what is done on the server's command line
 
 
 def result_json(result: MatchResult) -> dict[str, Any]:
@@ -84,8 +92,6 @@ def _run(_args: argparse.Namespace, knowledge_dir: Path) -> int:
 
 
 def _tips_export(args: argparse.Namespace, knowledge_dir: Path) -> int:
-    import asyncio
-
     from bot.app import build_services
     from bot.tips.export import to_csv, to_json
     from bot.tips.model import STATUSES
@@ -109,6 +115,65 @@ def _tips_export(args: argparse.Namespace, knowledge_dir: Path) -> int:
     return 0
 
 
+async def _open_rules(settings: Settings) -> tuple[SqliteStore, RuleService, KnowledgeBase]:
+    """The rule revisions in DATA_DIR's database, seeded from the YAML if there are none yet."""
+    kb = load_knowledge(settings.knowledge_dir)
+    store = SqliteStore(settings.database)
+    await store.open()
+    rules = RuleService(store, kb.sources, kb.topics)
+    await rules.open([*kb.rules.values(), *kb.retired.values()])
+    return store, rules, kb
+
+
+def _kb_export(args: argparse.Namespace, knowledge_dir: Path) -> int:
+    settings = replace(load_settings(), knowledge_dir=knowledge_dir)
+
+    async def export() -> tuple[int, int, int]:
+        store, rules, kb = await _open_rules(settings)
+        try:
+            current = await rules.all_rules()
+            version = await rules.version()
+        finally:
+            await store.close()
+        write_knowledge(current, kb.topics, knowledge_dir, Path(args.dir))
+        return len(current), sum(r.retired for r in current), version
+
+    count, retired, version = asyncio.run(export())
+    print(f"kb export: {count} rules ({retired} retired) at revision {version} written to {args.dir}")
+    return 0
+
+
+def _kb_import(args: argparse.Namespace, knowledge_dir: Path) -> int:
+    settings = replace(load_settings(), knowledge_dir=knowledge_dir)
+
+    async def run() -> ImportSummary | list[str]:
+        store, rules, kb = await _open_rules(settings)
+        try:
+            entries, problems = read_entries(Path(args.dir), kb.topics)
+            if problems:
+                return [str(p) for p in problems]
+            try:
+                summary = await rules.import_entries(entries, IMPORT_AUTHOR, args.note)
+            except RuleError as exc:
+                return exc.reasons
+            changes = {"added": list(summary.added), "changed": list(summary.changed)}
+            await AdminService(store, settings.admin_ids).audit(SERVER, "kb.import", str(args.dir), None, changes)
+            return summary
+        finally:
+            await store.close()
+
+    result = asyncio.run(run())
+    if isinstance(result, list):
+        for reason in result:
+            print(reason, file=sys.stderr)
+        print(f"error: kb import refused, nothing changed: {len(result)} problem(s)", file=sys.stderr)
+        return 1
+    print(f"kb import: {len(result.changed)} changed {list(result.changed)}, {len(result.added)} added "
+          f"{list(result.added)}, {result.unchanged} unchanged, {result.untouched} not in {args.dir} (left as "
+          f"they are). A running bot serves them within {settings.knowledge_poll:g} s.")  # fmt: skip
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="main.py", description="Netra: netralitas ASN dalam Pemilu/Pilkada")
     parser.add_argument("--knowledge", help="knowledge base folder (default: KNOWLEDGE_DIR or ./knowledge)")
@@ -122,6 +187,11 @@ def build_parser() -> argparse.ArgumentParser:
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
     validate = kb_sub.add_parser("validate", help="check every rule file against the schema and sources")
     validate.add_argument("--laws", help="folder of regulation texts (default: ../shared/reference/laws)")
+    kb_export = kb_sub.add_parser("export", help="write the rules in service (DATA_DIR's database) to DIR as YAML")
+    kb_export.add_argument("dir", help="a folder; `knowledge` updates the project's own files")
+    kb_import = kb_sub.add_parser("import", help="load DIR/rules/*.yaml as new revisions, all or nothing")
+    kb_import.add_argument("dir")
+    kb_import.add_argument("--note", help="the change note kept with each new revision")
     tips = sub.add_parser("tips", help="anonymous tips")
     tips_sub = tips.add_subparsers(dest="tips_command", required=True)
     export = tips_sub.add_parser("export", help="write the reports to FILE (.csv, or .json)")
@@ -138,7 +208,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "ask":
             return _ask(args, knowledge_dir)
         if args.command == "kb":
-            return _validate(args, knowledge_dir)
+            handler = {"validate": _validate, "export": _kb_export, "import": _kb_import}[args.kb_command]
+            return handler(args, knowledge_dir)
         if args.command == "tips":
             return _tips_export(args, knowledge_dir)
         return _run(args, knowledge_dir)

@@ -41,6 +41,10 @@ class Settings:
     outbox_interval: float = 5.0  # seconds between attempts to deliver admin notices
     knowledge_poll: float = 2.0  # seconds between checks for rules changed by `kb import` from another process
 
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "netra.sqlite3"
+
     def require_token(self) -> str:
         if not self.bot_token:
             raise SettingsError("BOT_TOKEN is not set: put the token from @BotFather in the environment or .env")

@@ -239,3 +239,10 @@ def _revision(row: aiosqlite.Row) -> Revision:
     return Revision(
         row["rule_id"], row["revision"], json.loads(row["body"]), row["author"], row["created_at"], row["note"]
     )
+
+
+def changed_keys(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
+    """The top-level fields that differ between two revisions' items (all of them for a first one)."""
+    if old is None:
+        return list(new)
+    return [key for key in dict.fromkeys([*old, *new]) if old.get(key) != new.get(key)]

@@ -142,7 +142,10 @@ def assemble(
     checker = _Checker(sources, topics, laws_dir, list(problems))
     rules: dict[str, Rule] = {}
     where: dict[str, str] = {}
+    named: set[str] = set()  # ids of every entry, broken ones too: a link to a broken rule is not a second problem
     for i, entry in enumerate(entries):
+        if isinstance(entry.item, dict) and isinstance(entry.item.get("id"), str):
+            named.add(entry.item["id"])
         rule = checker.rule(entry, i)
         if rule is None:
             continue
@@ -152,7 +155,7 @@ def assemble(
             rules[rule.id], where[rule.id] = rule, entry.where
     for rule in rules.values():
         for other in rule.related:
-            if other not in rules:
+            if other not in named:
                 checker.problem(where[rule.id], rule.id, "related", f"unknown rule id {other!r}")
     active = {rid: _without_retired_links(r, rules) for rid, r in rules.items() if not r.retired}
     retired = {rid: r for rid, r in rules.items() if r.retired}

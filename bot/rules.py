@@ -17,13 +17,14 @@ from typing import Any
 
 import aiosqlite
 
-from bot.kb import Entry, KnowledgeBase, Rule, Source, Topic, assemble, rule_item
+from bot.kb import Entry, KnowledgeBase, Problem, Rule, Source, Topic, assemble, rule_item
 from bot.store.sqlite import SqliteStore, now_iso
 
 log = logging.getLogger(__name__)
 
 SEED_AUTHOR = "knowledge/"
 IN_DATABASE = "database"
+EDIT = "edit"
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,7 @@ class RuleService:
     ) -> list[tuple[Rule, Revision | None]]:
         """Check `items` in place of the rules they name, against everything else; RuleError listing every
         problem the change would add."""
-        where = where or ["edit"] * len(items)
+        where = where or [EDIT] * len(items)
         ids = [str(item.get("id")) if isinstance(item, dict) else "" for item in items]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
@@ -179,14 +180,14 @@ class RuleService:
         before = {str(p) for p in self._check(current.values()).problems}
         others = [r for rid, r in current.items() if rid not in ids]
         kb = self._check(others, [Entry(w, item) for w, item in zip(where, items, strict=True)])
-        added = [str(p) for p in kb.problems if str(p) not in before]
+        added = [_reason(p) for p in kb.problems if str(p) not in before]
         if added:
             raise RuleError(added)
         applied = []
         for rid in ids:
             rule = kb.any_rule(rid)
             if rule is None:  # it had these problems before the change, too
-                raise RuleError([str(p) for p in kb.problems if p.rule_id == rid])
+                raise RuleError([_reason(p) for p in kb.problems if p.rule_id == rid])
             applied.append((rule, current.get(rid)))
         return applied
 
@@ -206,6 +207,13 @@ class RuleService:
             if row["rule_id"] in current:
                 await self._add_phrasing(db, current[row["rule_id"]], row["text"], str(row["added_by"]))
         await db.execute("DELETE FROM learned_phrasings")
+
+
+def _reason(problem: Problem) -> str:
+    """A problem as an editor reads it: the field and what is wrong, for the rule being edited."""
+    if problem.file == EDIT:
+        return f"{problem.field}: {problem.message}" if problem.field else problem.message
+    return str(problem)
 
 
 async def _version(db: aiosqlite.Connection) -> int:

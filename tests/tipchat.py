@@ -22,13 +22,14 @@ def data_of(call: Call, prefix: str) -> str:
 
 
 class Chat:
-    """One user talking to the bot in a private chat; `seen` counts the bot's messages already read."""
+    """One user talking to the bot in a private chat; `seen` counts the bot's messages already read (those
+    sent before this Chat was made count as read)."""
 
     def __init__(self, fake: FakeTelegram, user_id: int, first_name: str = "Budi", username: str | None = None):
         self.fake = fake
         self.user = fake.user(user_id, first_name=first_name, username=username)
         self.id = user_id
-        self.seen = 0
+        self.seen = len(self._messages())
         self.alerts_seen = 0
 
     def _messages(self) -> list[Call]:

@@ -85,7 +85,7 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     if action == "a" and a in s.engine.kb.topics:
         context.user_data[PENDING] = Pending("new", a, 0, None)
         await press.query.answer()
-        html = render("admin/rule_new.html.j2", topic=s.engine.kb.topics[a], template=new_rule_template(a))
+        html = render("admin/rule_new.html.j2", topic=s.engine.kb.topics[a], example=new_rule_template(a))
         await reply_html(press.message, html, _cancel(s))
         return TEXT
     rev = await s.rules.current(a) if action == "e" else None

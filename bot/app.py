@@ -146,7 +146,14 @@ def build_application(settings: Settings, max_rate: float = 30, retry_backoff: f
     async def post_init(app: Application) -> None:
         await store.open()
         await svc.tips.open()
-        await svc.rules.open([*svc.engine.kb.rules.values(), *svc.engine.kb.retired.values()])
+        from_files = [*svc.engine.kb.rules.values(), *svc.engine.kb.retired.values()]
+        await svc.rules.open(from_files)
+        if differ := await svc.rules.differences(from_files):
+            log.warning(
+                "%d rule(s) in %s differ from the database, which is what the bot serves (first: %s); "
+                "`python main.py kb import %s` loads the files, `kb export` writes the database out",
+                len(differ), settings.knowledge_dir, differ[0], settings.knowledge_dir,
+            )  # fmt: skip
         await svc.refresh_knowledge()
         svc.bot_username = app.bot.username or ""
         if app.job_queue is not None:

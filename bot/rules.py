@@ -77,6 +77,11 @@ class RuleService:
                     await _insert(db, rule_item(rule), 1, SEED_AUTHOR, None)
             await self._fold_learned_phrasings(db)
 
+    async def differences(self, rules: Iterable[Rule]) -> list[str]:
+        """Ids of `rules` (say, the YAML in knowledge/) that the database has otherwise or not at all."""
+        current = await _current(self.store.db)
+        return [r.id for r in rules if r.id not in current or current[r.id].item != rule_item(r)]
+
     async def version(self) -> int:
         """Grows with every change, from this process or another (`kb import`): a running bot polls it."""
         return await _version(self.store.db)

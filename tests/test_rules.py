@@ -45,6 +45,7 @@ async def test_seeded_once_and_every_change_is_a_revision(rules):
     rev = await rules.save({**old, "answer": "Jawaban baru."}, "9003", "uji", base=1)
     assert (rev.revision, rev.author, rev.note) == (2, "9003", "uji")
     assert (await rules.knowledge())[1].rules[RULE].answer == "Jawaban baru."
+    assert await rules.differences(KB.rules.values()) == [RULE]  # what start-up warns about
     assert [r.revision for r in await rules.history(RULE)] == [2, 1]
     assert changed_keys(old, rev.item) == ["answer"]
     with pytest.raises(Unchanged):

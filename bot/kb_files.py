@@ -136,19 +136,23 @@ class _Folder:
             self._problem(path, None, None, f"not valid YAML{line}: {getattr(exc, 'problem', exc)}")
         return None
 
+    def _list(self, path: Path, key: str) -> list[Any]:
+        """The list under `key` in a YAML file; empty, with the problem noted, if there is none."""
+        data = self._yaml(path)
+        items = data.get(key) if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            if data is not None:
+                self._problem(path, None, key, f"expected a mapping with a `{key}:` list")
+            return []
+        return items
+
     def entries(self, topics: dict[str, Topic], require_all_topics: bool = True) -> list[Entry]:
         rule_files = sorted((self.root / "rules").glob("*.yaml"))
         if not rule_files:
             self._problem(self.root / "rules", None, None, "no rule files")
         entries = []
         for path in rule_files:
-            data = self._yaml(path)
-            if data is None:
-                continue
-            items = data.get("rules") if isinstance(data, dict) else None
-            if not isinstance(items, list):
-                self._problem(path, None, "rules", "expected a mapping with a `rules:` list")
-                continue
+            items = self._list(path, "rules")
             if path.stem not in topics:
                 self._problem(path, None, None, f"file name {path.stem!r} is not a topic in topics.yaml")
             entries += [Entry(self._display(path), item, path.stem) for item in items]
@@ -160,14 +164,8 @@ class _Folder:
 
     def sources(self) -> dict[str, Source]:
         path = self.root / "sources.yaml"
-        data = self._yaml(path)
         out: dict[str, Source] = {}
-        items = data.get("sources") if isinstance(data, dict) else None
-        if not isinstance(items, list):
-            if data is not None:
-                self._problem(path, None, "sources", "expected a `sources:` list")
-            return out
-        for i, item in enumerate(items):
+        for i, item in enumerate(self._list(path, "sources")):
             if not isinstance(item, dict) or not isinstance(item.get("id"), str):
                 self._problem(path, None, f"sources[{i}]", "expected a mapping with an `id`")
                 continue
@@ -193,14 +191,8 @@ class _Folder:
 
     def topics(self) -> dict[str, Topic]:
         path = self.root / "topics.yaml"
-        data = self._yaml(path)
         out: dict[str, Topic] = {}
-        items = data.get("topics") if isinstance(data, dict) else None
-        if not isinstance(items, list):
-            if data is not None:
-                self._problem(path, None, "topics", "expected a `topics:` list")
-            return out
-        for item in items:
+        for item in self._list(path, "topics"):
             if isinstance(item, dict) and all(isinstance(item.get(k), str) for k in ("id", "title", "en")):
                 out[item["id"]] = Topic(item["id"], item["title"], item["en"])
             else:

@@ -239,3 +239,23 @@ async def test_unanswered_question_attached_to_any_rule(env):
     s = env.app.bot_data["services"]
     assert s.engine.matcher.match("pns boleh jadi juri lomba mewarnai capres").candidates[0].rule.id == target
     assert (await s.rules.current(target)).revision == 2
+
+
+async def test_rule_screen_buttons(env):
+    editor = Chat(env.fake, EDITOR)
+    view = await open_rule(editor)
+    [answer] = await editor.press(view, f"R:p:{RULE}")
+    assert "Hadir di kampanye hanya untuk mendengarkan" in answer.text and "Apakah jawaban" not in answer.text
+    [history] = await editor.press(view, f"R:h:{RULE}")
+    assert "Riwayat" in history.text and "r1" in history.text
+    [topic] = await editor.press(view, "R:t:kampanye")
+    [topics] = await editor.press(topic, "R:T")
+    assert "Aturan per topik" in topics.text
+    [view] = await editor.press(answer, f"R:o:{RULE}")
+    [prompt] = await editor.press(view, f"R:e:{RULE}:answer")
+    assert "Ubah Jawaban" in prompt.text and "Sekarang:" in prompt.text
+    [cancelled] = await editor.press(prompt, "R:x")
+    assert "Dibatalkan" in cancelled.text
+    [question] = await editor.say(QUESTION)  # after cancelling, text is a question again
+    assert "Hadir di kampanye hanya untuk mendengarkan" in question.text
+    assert "kedaluwarsa" in await editor.press_for_alert(prompt, "R:s::")  # an old button of a closed edit

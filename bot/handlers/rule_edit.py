@@ -12,6 +12,7 @@ if anything is wrong, or if someone else saved the rule meanwhile. The pending c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +29,7 @@ from telegram.ext import (
 
 from bot import callbacks
 from bot.handlers.admin import admin_press, authorised
-from bot.handlers.common import conversation, reply_html
+from bot.handlers.common import Press, conversation, reply_html
 from bot.kb import VERDICTS, rule_item
 from bot.rule_fields import FIELDS, TRANSLATED, FieldError, apply, as_text, new_rule_template, read_new_rule
 from bot.rules import RuleError, Unchanged, changed_keys
@@ -139,14 +140,29 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return await _propose(message, s, pending, item)
 
 
-async def on_verdict(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def _pending_press(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, ready: Callable[[Pending, Press], bool]
+) -> tuple[Press, Pending] | None:
+    """A button of the conversation, after the role check, if the pending change is `ready` for it; else
+    None, and the editor told the button expired."""
     press = await admin_press(update, context, "rules")
+    if press is None:
+        return None
     pending = context.user_data.get(PENDING)
-    if press is None or pending is None or pending.base_item is None or press.args[2] not in VERDICTS:
-        if press is not None:
-            await press.expired()
-        return ConversationHandler.END
+    if pending is None or not ready(pending, press):
+        await press.expired()
+        return None
     await press.query.answer()
+    return press, pending
+
+
+async def on_verdict(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    found = await _pending_press(
+        update, context, lambda p, press: p.base_item is not None and press.args[2] in VERDICTS
+    )
+    if found is None:
+        return ConversationHandler.END
+    press, pending = found
     return await _propose(press.message, press.s, pending, apply(pending.base_item, "verdict", press.args[2]))
 
 
@@ -188,13 +204,10 @@ async def _refuse(message: Message, s: Services, reasons: list[str], retry: bool
 
 
 async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    press = await admin_press(update, context, "rules")
-    pending = context.user_data.get(PENDING)
-    if press is None or pending is None or pending.item is None:
-        if press is not None:
-            await press.expired()
+    found = await _pending_press(update, context, lambda pending, _press: pending.item is not None)
+    if found is None:
         return ConversationHandler.END
-    await press.query.answer()
+    press = found[0]
     keyboard = _keyboard(press.s, ("rules_no_note", callbacks.rules("n")), ("rules_cancel", callbacks.rules("x")))
     await press.message.reply_text(press.s.ui("rules_note_prompt", "id"), reply_markup=keyboard)
     return NOTE
@@ -209,14 +222,10 @@ async def on_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 
 async def on_no_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    press = await admin_press(update, context, "rules")
-    pending = context.user_data.get(PENDING)
-    if press is None or pending is None:
-        if press is not None:
-            await press.expired()
+    found = await _pending_press(update, context, lambda pending, _press: pending.item is not None)
+    if found is None:
         return ConversationHandler.END
-    await press.query.answer()
-    return await _save(update, context, press.s, pending, None)
+    return await _save(update, context, found[0].s, found[1], None)
 
 
 async def _save(
@@ -225,7 +234,7 @@ async def _save(
     message = update.effective_message
     editor = update.effective_user.id
     context.user_data.pop(PENDING, None)
-    if pending.item is None:
+    if pending.item is None:  # a note typed before the proposal passed (cannot happen from the buttons)
         await message.reply_text(s.ui("rules_session_gone", "id"))
         return ConversationHandler.END
     try:

@@ -66,6 +66,8 @@ async def test_rule_commands_for_each_role(env):
         assert "revisi 1" in view.text and "Dasar hukum" in view.text
         [history] = await chat.say(f"/history {RULE}")
         assert "r1" in history.text and "dibuat" in history.text
+    [unknown_rule] = await editor.say("/rules aturan-tidak-ada")
+    assert "Tidak ada aturan" in unknown_rule.text
     [help_] = await editor.say("/admin")
     assert "/rules" in help_.text and "/rollback" in help_.text
     view = await open_rule(editor)
@@ -154,6 +156,8 @@ async def test_retire_and_restore(env):
     view = await open_rule(editor)
     [preview] = await editor.press(view, f"R:e:{RULE}:retire")
     assert "dipensiunkan" in preview.text
+    [hint] = await editor.say("pensiunkan saja")  # text while a retirement waits for 💾
+    assert "Simpan" in hint.text
     await save(editor, preview, note="contoh pensiun")
     [answer] = await user.say(QUESTION)
     assert RULE not in str(buttons(answer)) and "Hadir di kampanye hanya untuk mendengarkan" not in answer.text

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from bot.store.sqlite import SqliteStore, now_iso
+from bot.store.sqlite import SqliteStore, now_iso, today_iso
 
 ROLES = ("editor", "reviewer")
 PERMISSIONS = {
@@ -89,6 +89,20 @@ class AdminService:
             "INSERT INTO audit (at, actor_id, action, target, before, after) VALUES (?, ?, ?, ?, ?, ?)",
             (now_iso(), actor_id, action, target, dump(before), dump(after)),
         )
+
+    async def denied(self, user_id: int, permission: str) -> None:
+        if await self.is_admin(user_id):
+            await self.audit(user_id, "denied", permission)
+            return
+        await self.store.write(
+            "INSERT INTO denied (day, permission, n) VALUES (?, ?, 1) "
+            "ON CONFLICT (day, permission) DO UPDATE SET n = n + 1",
+            (today_iso(), permission),
+        )
+
+    async def denied_counts(self, days: int = 7) -> list[tuple[str, str, int]]:
+        rows = await self.store.fetchall("SELECT day, permission, n FROM denied ORDER BY day DESC LIMIT ?", (days * 8,))
+        return [(row["day"], row["permission"], row["n"]) for row in rows]
 
     async def recent(self, limit: int = 20) -> list[AuditEntry]:
         rows = await self.store.fetchall("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))

@@ -7,6 +7,7 @@ or a webhook and signal handling for production.
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -24,7 +25,7 @@ from telegram.ext import (
 
 from bot.admin import AdminService
 from bot.config import Settings, SettingsError
-from bot.crypto import CryptoError, Vault, derive_key, load_or_create_key
+from bot.crypto import CryptoError
 from bot.engine import load_engine
 from bot.handlers import (
     admin,
@@ -41,10 +42,11 @@ from bot.handlers import (
     status,
     unanswered,
 )
-from bot.identity import UserKeys, load_or_create_secret
+from bot.keys import KeyMismatch, check_value, load_keys
 from bot.ratelimit import RetryingRateLimiter
 from bot.rules import RuleService
 from bot.services import Services
+from bot.store.lock import DataDirBusy, DataDirLock
 from bot.store.sqlite import SqliteStore
 from bot.store.tips import TipStore
 from bot.throttle import KeyedLimit
@@ -102,28 +104,52 @@ ADMIN_COMMANDS = {
 }  # not in the command menu: only admins may use them, and everyone else is told they do not exist
 
 
-def configure_logging(level: int = logging.INFO) -> None:
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level)
+class RedactToken(logging.Filter):
+    """The token never reaches the log, even inside an exception's message (PTB's InvalidToken has it)."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if self.token in message:
+            record.msg, record.args = message.replace(self.token, "***"), None
+        if record.exc_text and self.token in record.exc_text:
+            record.exc_text = record.exc_text.replace(self.token, "***")
+        return True
+
+
+def configure_logging(level: int = logging.INFO, token: str | None = None) -> None:
+    """Log lines carry no date: a day-and-time next to "a report …" or an update would mark a reporter."""
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s", level=level)
     # httpx logs every request URL at INFO, and the URL holds the bot token
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    if token:
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(RedactToken(token))
 
 
 def build_services(settings: Settings) -> Services:
     engine = load_engine(settings.knowledge_dir)
     store = SqliteStore(settings.database)
     try:
-        vault = Vault(key := load_or_create_key(settings.data_dir, settings.data_key))
-    except CryptoError as exc:
+        keys = load_keys(settings.data_dir, settings.database, settings.data_key)
+    except (CryptoError, KeyMismatch) as exc:
         raise SettingsError(str(exc)) from None
+    vault = keys.vault
     files = EvidenceFiles(settings.data_dir / EVIDENCE_DIR, vault)
-    tips = TipService(TipStore(store), vault, files, locator_key=derive_key(key, "receipt-locator"))
+    tips = TipService(TipStore(store), vault, files, locator_key=keys.locator)
     topics = {t.id: (t.title, t.en) for t in engine.kb.topics.values()}
     rules = RuleService(store, engine.kb.sources, engine.kb.topics)
     return Services(
         engine=engine,
         store=store,
-        user_keys=UserKeys(load_or_create_secret(settings.data_dir)),
+        user_keys=keys.users,
+        keys=keys,
         tips=tips,
         form=TipForm(categories_from_topics(topics), load_provinces(settings.knowledge_dir)),
         report_limit=KeyedLimit(settings.tip_daily_limit, 24 * 3600),
@@ -133,18 +159,33 @@ def build_services(settings: Settings) -> Services:
         admin_chat_id=settings.admin_chat_id,
         retention_days=settings.tip_retention_days,
         outbox_interval=settings.outbox_interval,
+        question_retention_days=settings.question_retention_days,
     )
 
 
 def build_application(settings: Settings, max_rate: float = 30, retry_backoff: float = 0.5) -> Application:
     """`max_rate`: messages per second overall, Telegram's flood limit (benchmarks raise it);
     `retry_backoff`: the first pause before retrying a failed request (tests shorten it)."""
-    svc = build_services(settings)
+    lock = DataDirLock(settings.data_dir)
+    try:
+        lock.acquire()
+        svc = build_services(settings)
+    except DataDirBusy as exc:
+        raise SettingsError(str(exc)) from None
+    except BaseException:
+        lock.release()
+        raise
     store = svc.store
     poll = settings.knowledge_poll
 
     async def post_init(app: Application) -> None:
         await store.open()
+        await svc.tips.store.set_key_check(svc.keys.scheme, check_value(svc.keys))
+        if svc.keys.in_data_dir:
+            log.warning(
+                "the data key is in %s/data.key: a copy of DATA_DIR reveals the drafts still open; set DATA_KEY "
+                "and keep it elsewhere (README, Privacy)", settings.data_dir,
+            )  # fmt: skip
         await svc.tips.open()
         from_files = [*svc.engine.kb.rules.values(), *svc.engine.kb.retired.values()]
         await svc.rules.open(from_files)
@@ -160,6 +201,7 @@ def build_application(settings: Settings, max_rate: float = 30, retry_backoff: f
             app.job_queue.run_repeating(jobs.deliver_notices, interval=svc.outbox_interval, first=0, name="notices")
             app.job_queue.run_repeating(jobs.purge, interval=jobs.PURGE_EVERY, first=0, name="retention")
             app.job_queue.run_repeating(jobs.reload_knowledge, interval=poll, first=poll, name="knowledge")
+            app.job_queue.run_repeating(status.forget_expired_sessions, interval=60, first=60, name="sessions")
         for lang, commands in COMMANDS.items():
             await app.bot.set_my_commands(
                 [BotCommand(name, text) for name, text in commands], language_code=None if lang == "id" else lang
@@ -167,6 +209,7 @@ def build_application(settings: Settings, max_rate: float = 30, retry_backoff: f
 
     async def post_shutdown(_app: Application) -> None:
         await store.close()
+        lock.release()
 
     app = (
         ApplicationBuilder()
@@ -227,7 +270,8 @@ def register_handlers(app: Application) -> None:
 
 def run_bot(settings: Settings) -> int:
     """Long polling, or a webhook when WEBHOOK_URL is set; SIGINT/SIGTERM stop it cleanly."""
-    configure_logging()
+    os.umask(0o077)  # whatever the bot writes is for its own user only
+    configure_logging(token=settings.bot_token)
     app = build_application(settings)
     if settings.webhook_url:
         secret = settings.webhook_secret or secrets.token_urlsafe(32)

@@ -38,7 +38,10 @@ class Settings:
     data_key: str | None = None  # base64 of 32 bytes; else DATA_DIR/data.key is created
     tip_retention_days: int = 365
     tip_daily_limit: int = 3
-    outbox_interval: float = 5.0  # seconds between attempts to deliver admin notices
+    # seconds between deliveries of admin notices: the reports of one interval go out together, so a notice's
+    # time does not mark the moment a report was sent
+    outbox_interval: float = 600.0
+    question_retention_days: int = 180  # questions and votes (for /unanswered and /stats)
     knowledge_poll: float = 2.0  # seconds between checks for rules changed by `kb import` from another process
 
     @property
@@ -114,6 +117,10 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         kwargs["data_key"] = raw
     if raw := get("TIP_RETENTION_DAYS"):
         kwargs["tip_retention_days"] = _positive("TIP_RETENTION_DAYS", raw)
+    if raw := get("NOTICE_INTERVAL"):
+        kwargs["outbox_interval"] = float(_positive("NOTICE_INTERVAL", raw))
+    if raw := get("QUESTION_RETENTION_DAYS"):
+        kwargs["question_retention_days"] = _positive("QUESTION_RETENTION_DAYS", raw)
     if raw := get("TIP_DAILY_LIMIT"):
         kwargs["tip_daily_limit"] = _positive("TIP_DAILY_LIMIT", raw)
     return Settings(**kwargs)

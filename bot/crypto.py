@@ -1,7 +1,7 @@
 """Encryption at rest for tip reports and evidence: AES-256-GCM under one data key.
 
-The key comes from DATA_KEY (base64, 32 bytes) or from DATA_DIR/data.key, created with mode 0600 on first
-run; the database and evidence files alone reveal nothing readable. Each value carries its own random nonce,
+The key is derived from the master key (bot/keys.py); without it the database and evidence files reveal
+nothing readable. Each value carries its own random nonce,
 and an associated-data label binds it to its purpose, so a ciphertext cannot be moved to another column.
 """
 
@@ -9,18 +9,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import hmac
 import json
-import os
 import secrets
-from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-KEY_FILE = "data.key"
 VERSION = b"\x01"
 NONCE_BYTES = 12
 
@@ -37,27 +32,6 @@ def parse_key(raw: str) -> bytes:
     if len(key) != 32:
         raise CryptoError("DATA_KEY must be base64 of 32 random bytes")
     return key
-
-
-def load_or_create_key(data_dir: Path, configured: str | None = None) -> bytes:
-    if configured:
-        return parse_key(configured)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / KEY_FILE
-    try:
-        return parse_key(path.read_text())
-    except FileNotFoundError:
-        pass
-    key = secrets.token_bytes(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(base64.b64encode(key).decode())
-    return key
-
-
-def derive_key(key: bytes, label: str) -> bytes:
-    """A separate key for another purpose (e.g. receipt locators), so one key is never used twice."""
-    return hmac.new(key, label.encode(), hashlib.sha256).digest()
 
 
 class Vault:

@@ -79,18 +79,18 @@ class RuleService:
 
     async def differences(self, rules: Iterable[Rule]) -> list[str]:
         """Ids of `rules` (say, the YAML in knowledge/) that the database has otherwise or not at all."""
-        current = await _current(self.store.db)
+        current = await _current(self.store.reader)
         return [r.id for r in rules if r.id not in current or current[r.id].item != rule_item(r)]
 
     async def version(self) -> int:
         """Grows with every change, from this process or another (`kb import`): a running bot polls it."""
-        return await _version(self.store.db)
+        return await _version(self.store.reader)
 
     async def knowledge(self) -> tuple[int, KnowledgeBase]:
         """The rules in service, with the version they are at. A stored rule that no longer passes the
         schema (say sources.yaml dropped its source) is left out and logged, not served half-checked."""
         version = await self.version()  # read first: a change landing meanwhile only causes one more reload
-        kb = self._check((await _current(self.store.db)).values())
+        kb = self._check((await _current(self.store.reader)).values())
         for problem in kb.problems:
             log.warning("rule left out of service: %s", problem)
         return version, kb
@@ -115,13 +115,13 @@ class RuleService:
 
     async def all_rules(self) -> list[Rule]:
         """Every rule as it stands, retired ones included, in their order (for export and listings)."""
-        current = await _current(self.store.db)
+        current = await _current(self.store.reader)
         kb = self._check(current.values())
         return [rule for rid in current if (rule := kb.any_rule(rid)) is not None]
 
     async def preview(self, item: dict[str, Any]) -> Rule:
         """The rule `item` would become, checked with all the others; RuleError if it would be refused."""
-        return self._apply(await _current(self.store.db), [item])[0][0]
+        return self._apply(await _current(self.store.reader), [item])[0][0]
 
     async def save(self, item: dict[str, Any], author: str, note: str | None, base: int | None = None) -> Revision:
         """`item` as the rule's next revision. `base` is the revision the editor started from: if someone

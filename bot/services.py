@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ from telegram.ext import ContextTypes
 
 from bot.admin import AdminService
 from bot.engine import Engine, with_knowledge
-from bot.identity import UserKeys
+from bot.keys import Keys, UserKeys
 from bot.render import TEMPLATES_DIR
 from bot.rules import RuleService
 from bot.store import Store
@@ -30,6 +31,7 @@ from bot.unanswered import UnansweredService
 WRONG_CODES_PER_WINDOW, WRONG_CODE_WINDOW = 5, 15 * 60
 
 MAX_QUESTION_CHARS = 1000  # Telegram allows 4096; a question longer than this is several questions
+MAX_REMEMBERED_LANGUAGES = 100_000
 
 
 class Ui:
@@ -57,6 +59,7 @@ class Services:
     admin: AdminService
     unanswered: UnansweredService
     rules: RuleService
+    keys: Keys | None = None
     admin_chat_id: int | None = None
     retention_days: int = 365
     outbox_interval: float = 5.0
@@ -66,7 +69,8 @@ class Services:
     knowledge_version: int = 0  # the rule revisions `engine` serves (bot/rules.py)
     knowledge_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     bot_username: str = ""
-    _langs: dict[str, str] = field(default_factory=dict)
+    question_retention_days: int = 180
+    _langs: OrderedDict[str, str] = field(default_factory=OrderedDict)
 
     async def refresh_knowledge(self) -> bool:
         """Serve the rules as the database has them now, if they changed (an edit here, or `kb import` from
@@ -87,22 +91,24 @@ class Services:
         return lambda key, **fmt: Markup(self.ui(key, lang, **fmt))
 
     async def language(self, user: User | None) -> str:
-        """The user's chosen language, else Telegram's language setting: English for English, else Indonesian."""
+        """The language chosen with /bahasa, else Telegram's setting: English for English, else Indonesian.
+
+        A choice is kept in memory only (the most recent 100,000 users): a stored one would have to be keyed
+        by something a copy of DATA_DIR could enumerate back to the user's id."""
         if user is None:
             return "id"
         key = self.user_keys.key(user.id)
-        lang = self._langs.get(key)
-        if lang is None:
-            lang = await self.store.get_language(key) or ("en" if (user.language_code or "").startswith("en") else "id")
-            if len(self._langs) > 100_000:
-                self._langs.clear()
-            self._langs[key] = lang
-        return lang
+        if (lang := self._langs.get(key)) is not None:
+            self._langs.move_to_end(key)
+            return lang
+        return "en" if (user.language_code or "").startswith("en") else "id"
 
     async def set_language(self, user: User, lang: str) -> None:
         key = self.user_keys.key(user.id)
-        await self.store.set_language(key, lang)
         self._langs[key] = lang
+        self._langs.move_to_end(key)
+        while len(self._langs) > MAX_REMEMBERED_LANGUAGES:
+            self._langs.popitem(last=False)
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:

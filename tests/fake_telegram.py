@@ -3,7 +3,8 @@
 It serves `/bot<token>/<method>` on 127.0.0.1, hands out queued updates through `getUpdates` (long polling),
 records what the bot sends, and rejects what Telegram rejects: malformed HTML entities, text over 4096
 characters, empty text, callback_data over 64 bytes, buttons without text or action. It can misbehave on
-request: 429 with retry_after, 5xx, or a dropped connection, for the next N calls of a method.
+request: 429 with retry_after, 5xx, a dropped connection, or a stall (the call is carried out, but answered
+only after the client's read timeout), for the next N calls of a method.
 """
 
 from __future__ import annotations
@@ -80,6 +81,18 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def check_text(text: str | None, html_mode: bool = True) -> str:
+    """What Telegram checks in a message's text (also used by unit tests): the plain text, or ApiError."""
+    if text is None or text == "":
+        raise ApiError("Bad Request: message text is empty")
+    plain = parse_html(text) if html_mode else text
+    if not plain.strip():
+        raise ApiError("Bad Request: message text is empty")
+    if utf16_len(plain) > 4096:
+        raise ApiError("Bad Request: message is too long")
+    return plain
+
+
 @dataclass
 class Call:
     method: str
@@ -106,6 +119,7 @@ class FakeTelegram:
     base: str = ""
     _pushed_at: dict[int, list[float]] = field(default_factory=dict)
     latencies: list[float] = field(default_factory=list)
+    stall_seconds: float = 6.0  # a 'stall' fault's delay: past python-telegram-bot's default read timeout (5 s)
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -132,7 +146,8 @@ class FakeTelegram:
     # ---------------------------------------------------------------- test helpers
 
     def fail(self, method: str, kind: str, times: int = 1, retry_after: int = 1, chat_id: int | None = None) -> None:
-        """The next `times` calls of `method` (to `chat_id`, if given) fail: kind '429', '500', '502' or 'drop'."""
+        """The next `times` calls of `method` (to `chat_id`, if given) fail: kind '429', '500', '502', 'drop',
+        or 'stall' (done as asked, but answered `stall_seconds` late, when the client has given up)."""
         self.faults.setdefault(method, []).extend([(kind, retry_after, chat_id)] * times)
 
     def add_file(self, content: bytes, size: int | None = None) -> dict[str, Any]:
@@ -248,6 +263,10 @@ class FakeTelegram:
         params = await self._params(request)
         queue = self.faults.get(method)
         fault = next((f for f in queue or [] if f[2] is None or str(f[2]) == str(params.get("chat_id"))), None)
+        stall = 0.0
+        if fault and fault[0] == "stall":  # Telegram does what was asked, but answers after the client gave up
+            queue.remove(fault)
+            fault, stall = None, self.stall_seconds
         if fault:
             queue.remove(fault)
             kind, retry_after, _chat = fault
@@ -280,6 +299,8 @@ class FakeTelegram:
             )
         if call is not None:
             self.calls.append(call)
+        if stall:
+            await asyncio.sleep(stall)
         return web.json_response({"ok": True, "result": result})
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
@@ -362,15 +383,7 @@ class FakeTelegram:
         return self._updates[:limit], None
 
     def _check_text(self, params: dict[str, Any], key: str = "text") -> str:
-        text = params.get(key)
-        if text is None or text == "":
-            raise ApiError("Bad Request: message text is empty")
-        plain = parse_html(text) if str(params.get("parse_mode", "")).upper() == "HTML" else text
-        if not plain.strip():
-            raise ApiError("Bad Request: message text is empty")
-        if utf16_len(plain) > 4096:
-            raise ApiError("Bad Request: message is too long")
-        return plain
+        return check_text(params.get(key), str(params.get("parse_mode", "")).upper() == "HTML")
 
     def _check_markup(self, markup: dict[str, Any] | None) -> None:
         if not markup:
@@ -400,7 +413,7 @@ class FakeTelegram:
             "date": int(time.time()),
             "text": plain,
         }
-        if params.get("reply_markup"):
+        if (params.get("reply_markup") or {}).get("inline_keyboard"):  # Telegram echoes inline keyboards only
             message["reply_markup"] = params["reply_markup"]
         self._messages[(int(params["chat_id"]), message["message_id"])] = message
         pending = self._pushed_at.get(int(params["chat_id"]))
@@ -421,6 +434,21 @@ class FakeTelegram:
         return message, Call(method, params, True, message, text=params.get("caption"))
 
     def _api_sendPhoto(self, params):
+        upload = params.get("photo")
+        if isinstance(upload, dict) and upload.get("content"):  # Telegram's photo limits
+            from io import BytesIO  # only here: the rest of the fake needs no imaging
+
+            from PIL import Image
+
+            content = upload["content"]
+            try:
+                with Image.open(BytesIO(content)) as img:
+                    width, height = img.size
+            except (OSError, ValueError):
+                raise ApiError("Bad Request: IMAGE_PROCESS_FAILED") from None
+            too_long = max(width, height) > 20 * min(width, height)
+            if len(content) > 10 * 1024 * 1024 or width + height > 10_000 or too_long:
+                raise ApiError("Bad Request: PHOTO_INVALID_DIMENSIONS")
         return self._send_file("sendPhoto", "photo", params)
 
     def _api_sendDocument(self, params):
@@ -454,6 +482,23 @@ class FakeTelegram:
             message["reply_markup"] = params["reply_markup"]
         self._messages[key] = message
         return message, Call("editMessageReplyMarkup", params, True, message)
+
+    def _api_deleteMessages(self, params):
+        """Bots may delete messages in private chats; ids that cannot be found are skipped, as Telegram does."""
+        ids = params["message_ids"]
+        if isinstance(ids, str):
+            ids = json.loads(ids)
+        if not 1 <= len(ids) <= 100:
+            raise ApiError("Bad Request: too many message identifiers specified")
+        chat_id = int(params["chat_id"])
+        for message_id in ids:
+            self._messages.pop((chat_id, int(message_id)), None)
+        return True, None
+
+    def _api_deleteMessage(self, params):
+        if self._messages.pop((int(params["chat_id"]), int(params["message_id"])), None) is None:
+            raise ApiError("Bad Request: message to delete not found")
+        return True, None
 
     def _api_answerCallbackQuery(self, params):
         if len(params.get("text") or "") > 200:

@@ -32,6 +32,7 @@ class BotProcess:
             "BOT_API_FILE_URL": f"{base}/file/bot",
             "DATA_DIR": str(data_dir),
             "ADMIN_CHAT_ID": str(ADMIN_CHAT),
+            "NOTICE_INTERVAL": "1",
         }
         self.log_path = log_path
         self.proc: asyncio.subprocess.Process | None = None

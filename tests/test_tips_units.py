@@ -12,7 +12,8 @@ import pytest
 from PIL import Image, PngImagePlugin
 
 from bot.config import SettingsError
-from bot.crypto import CryptoError, Vault, load_or_create_key
+from bot.crypto import CryptoError, Vault
+from bot.keys import load_master
 from bot.store.sqlite import SqliteStore
 from bot.store.tips import TipStore
 from bot.throttle import KeyedLimit
@@ -153,16 +154,16 @@ def test_evidence_is_limited_to_ten_items(form):
 
 
 def test_data_key_file_is_private_and_values_are_bound_to_their_purpose(tmp_path):
-    key = load_or_create_key(tmp_path)
-    assert stat.S_IMODE(os.stat(tmp_path / "data.key").st_mode) == 0o600
-    assert load_or_create_key(tmp_path) == key
+    key, in_data_dir = load_master(tmp_path, None)
+    assert in_data_dir and stat.S_IMODE(os.stat(tmp_path / "data.key").st_mode) == 0o600
+    assert load_master(tmp_path, None) == (key, True)
     vault = Vault(key)
     sealed = vault.seal(b"rahasia", "report")
     assert b"rahasia" not in sealed and vault.open(sealed, "report") == b"rahasia"
     with pytest.raises(CryptoError):
         vault.open(sealed, "draft")
     with pytest.raises(CryptoError):
-        Vault(load_or_create_key(tmp_path / "other")).open(sealed, "report")
+        Vault(load_master(tmp_path / "other", None)[0]).open(sealed, "report")
 
 
 def test_a_malformed_data_key_is_a_one_line_settings_error(tmp_path):
@@ -230,7 +231,7 @@ def test_keyed_limit_counts_per_user_and_forgets_each_window():
 async def tips(tmp_path):
     store = SqliteStore(tmp_path / "netra.sqlite3")
     await store.open()
-    vault = Vault(load_or_create_key(tmp_path))
+    vault = Vault(load_master(tmp_path, None)[0])
     service = TipService(TipStore(store), vault, EvidenceFiles(tmp_path / "evidence", vault), b"k" * 32)
     await service.open()
     yield service
@@ -249,6 +250,9 @@ async def test_a_sent_report_opens_only_with_its_code(tips, tmp_path):
     assert "user-key" in tips.draft_keys
     receipt = await tips.submit("user-key", _ready_draft())
     assert receipt.public_no.startswith("LPR-") and receipt.public_no.endswith("-000001")
+    pending = await tips.pending_receipt("user-key")  # only the receipt is left, until the user confirms
+    assert pending.receipt == receipt and pending.description is None
+    await tips.discard_draft("user-key", pending)
     assert await tips.load_draft("user-key") is None and "user-key" not in tips.draft_keys
     report_id = await tips.find(receipt.code.lower())
     view = await tips.view(report_id)
@@ -298,12 +302,11 @@ async def test_abandoned_drafts_and_orphan_files_are_removed(tips, tmp_path):
     await tips.save_draft("old", draft)
     await tips.save_draft("fresh", Draft())
     orphan = tips.files.write(b"left by a crash")
-    os.utime(tmp_path / "evidence" / orphan, (0, 0))
-    await tips.store.store.write(
-        "UPDATE tip_drafts SET updated_at = '2020-01-01T00:00:00+00:00' WHERE user_key = 'old'"
-    )
+    await tips.store.store.write("UPDATE tip_drafts SET updated_on = '2020-01-01' WHERE user_key = 'old'")
     result = await tips.purge(retention_days=365)
-    assert result == {"drafts": 1, "reports": 0, "orphans": 1}
+    assert result == {"drafts": 1, "reports": 0, "orphans": 0}  # an orphan goes at the second sweep
+    assert orphan in tips.files.names()
+    assert (await tips.purge(retention_days=365))["orphans"] == 1
     assert await tips.load_draft("old") is None and await tips.load_draft("fresh") is not None
     assert tips.files.names() == set()
 

@@ -1,6 +1,6 @@
 """Admin commands for owners (/grant, /revoke, /admins, /audit), /admin help, and the role check every
-admin handler goes through. A user without the role gets exactly the reply an unknown command gets, and
-the attempt is audited."""
+admin handler goes through. A user without the role gets exactly the reply an unknown command gets; the
+attempt is audited for staff and only counted for anyone else."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ async def authorised(update: Update, context: ContextTypes.DEFAULT_TYPE, permiss
     if user is not None and await s.admin.allowed(user.id, permission):
         return True
     if user is not None:
-        await s.admin.audit(user.id, "denied", permission)
+        await s.admin.denied(user.id, permission)
     lang = await s.language(user)
     if update.callback_query is not None:
         await update.callback_query.answer(s.ui("expired", lang), show_alert=True)
@@ -83,5 +83,7 @@ async def on_audit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     s = services(context)
     await s.admin.audit(update.effective_user.id, "audit.view")
-    html = s.engine.renderer.render("admin/audit.html.j2", entries=await s.admin.recent(20))
+    html = s.engine.renderer.render(
+        "admin/audit.html.j2", entries=await s.admin.recent(20), denied=await s.admin.denied_counts()
+    )
     await reply_html(update.effective_message, html)

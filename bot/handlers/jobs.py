@@ -1,9 +1,11 @@
 """Background jobs on the Application's JobQueue: admin notices (an outbox retried until Telegram accepts
-each one), the retention sweep, and picking up rules changed by another process (`kb import`)."""
+each one, delivered in batches every `outbox_interval`), the retention sweep, and picking up rules changed
+by another process (`kb import`)."""
 
 from __future__ import annotations
 
 import logging
+from datetime import date, timedelta
 
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import ContextTypes
@@ -34,6 +36,8 @@ async def deliver_notices(context: ContextTypes.DEFAULT_TYPE) -> None:
                 "province": p.name if (p := s.form.provinces.get(notice.fields["province"])) else "",
             }
             html = s.engine.renderer.render("tips/admin_notice.html.j2", n=fields)
+            if not await s.tips.claim(notice):
+                continue  # another delivery run has this attempt
             try:
                 await context.bot.send_message(s.admin_chat_id, html)
             except RetryAfter as exc:
@@ -55,14 +59,11 @@ def _category(s: Services, category_id: str) -> str:
     return titles[0] if titles else category_id
 
 
-def deliver_notices_soon(context: ContextTypes.DEFAULT_TYPE) -> None:
-    if context.job_queue is not None:
-        context.job_queue.run_once(deliver_notices, 0, name="notices-now")
-
-
 async def purge(context: ContextTypes.DEFAULT_TYPE) -> None:
     s = services(context)
     await s.tips.purge(s.retention_days)
+    await s.store.purge_questions(date.today() - timedelta(days=s.question_retention_days))
+    await s.store.wipe()
 
 
 async def reload_knowledge(context: ContextTypes.DEFAULT_TYPE) -> None:

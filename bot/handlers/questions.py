@@ -1,5 +1,9 @@
 """Questions: a private text message, `/tanya` anywhere, or a mention or reply in a group; and the
-buttons under answers (choosing among likely rules, voting)."""
+buttons under answers (choosing among likely rules, voting).
+
+Questions are stored (without any user id, by day) for /unanswered and /stats. Text that belongs to a
+report never is: a message containing something shaped like a receipt code, and a reply to a follow-up
+prompt whose session ended (a restart) are answered without being recorded."""
 
 from __future__ import annotations
 
@@ -12,10 +16,24 @@ from bot import callbacks
 from bot.handlers.common import answer_html, answer_keyboard, edit_html, read_press, reply_html, topics_keyboard
 from bot.render import rule_text
 from bot.services import MAX_QUESTION_CHARS, Services, services
+from bot.tips import receipts
+
+REPORT_NUMBER = re.compile(r"\bLPR-\d{4}-\d{6}\b")
 
 
 async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await answer_question(update.effective_message, services(context), update, update.effective_message.text)
+    message = update.effective_message
+    replied = message.reply_to_message
+    if (
+        replied
+        and replied.from_user
+        and replied.from_user.id == context.bot.id
+        and REPORT_NUMBER.search(replied.text or "")
+    ):
+        s = services(context)  # a reply to a /status prompt whose session is gone: not a question
+        await message.reply_text(s.ui("status_reply_lost", await s.language(update.effective_user)))
+        return
+    await answer_question(message, services(context), update, message.text)
 
 
 async def on_tanya(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -51,6 +69,9 @@ async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 async def answer_question(message: Message, s: Services, update: Update, question: str) -> None:
     lang = await s.language(update.effective_user)
     question = question.strip()
+    if receipts.contains_code(question):
+        await message.reply_text(s.ui("receipt_in_question", lang))
+        return
     if len(question) > MAX_QUESTION_CHARS:
         await message.reply_text(s.ui("too_long", lang, length=len(question), limit=MAX_QUESTION_CHARS))
         return
@@ -104,7 +125,9 @@ async def on_vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if rule is None or sign not in ("+", "-"):
         await press.expired()
         return
-    await press.s.store.record_vote(rule.id, callbacks.as_int(question_id) or None, 1 if sign == "+" else -1)
+    if not await press.s.store.record_vote(rule.id, callbacks.as_int(question_id) or None, 1 if sign == "+" else -1):
+        await press.expired()  # a forged or repeated vote
+        return
     await press.query.answer(press.s.ui("vote_thanks", press.lang))
     # keep a back button if there was one; the vote buttons go, so nobody votes twice by accident
     markup = press.message.reply_markup

@@ -4,13 +4,18 @@ The draft in the database is the form's real state (`draft.step`): it is written
 answered, so a restart (even `kill -9`) loses nothing. The ConversationHandler only routes a user's
 messages to the form while a draft is open, and its entry points pick a draft up again after a restart.
 Its own state lives in memory and is never persisted (it is keyed by chat and user ids).
+
+Once sent, the draft's row holds only the sealed receipt, shown again after any failure until the
+reporter confirms saving it; then the row is wiped and the form's messages are deleted from the chat.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -23,18 +28,20 @@ from telegram.ext import (
 from bot import callbacks
 from bot.handlers.common import Press, conversation, read_press, reply_html
 from bot.handlers.evidence import download_evidence, has_file, refusal
-from bot.handlers.jobs import deliver_notices_soon
 from bot.services import Services, services
 from bot.tips.dates import format_date
 from bot.tips.evidence import EvidenceError
 from bot.tips.form import EDITABLE, Problem
-from bot.tips.model import MAX_DESCRIPTION, MAX_EVIDENCE, MIN_DESCRIPTION, Draft
+from bot.tips.model import MAX_DESCRIPTION, MAX_EVIDENCE, MIN_DESCRIPTION, SENT, Draft, Receipt
 from bot.tips.service import today_wib
+
+log = logging.getLogger(__name__)
 
 FILLING, RECEIPT = "filling", "receipt"
 END = ConversationHandler.END
 CHOICES = {"c": "category", "e": "election", "p": "province", "d": "date"}  # button action -> step
 STEP_BOUND = ("back", "skip", "done", "clear")  # their value is the step they were shown for
+DELETE_BATCH = 100  # message ids per deleteMessages call
 
 
 # ---------------------------------------------------------------------- building blocks
@@ -130,6 +137,15 @@ async def _retire(message: Message) -> None:
         await message.edit_reply_markup(None)
 
 
+async def _retire_quietly(message: Message) -> None:
+    """After a receipt: the buttons' removal may fail without anything being lost (pressing them again
+    only shows the receipt)."""
+    try:
+        await _retire(message)
+    except TelegramError as exc:
+        log.info("could not remove old buttons (%s)", type(exc).__name__)
+
+
 # ---------------------------------------------------------------------- entry
 
 
@@ -138,7 +154,9 @@ async def on_lapor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | 
     user = update.effective_user
     lang = await s.language(user)
     message = update.effective_message
-    if await s.tips.load_draft(s.user_key(user)) is not None:
+    if (draft := await s.tips.load_draft(s.user_key(user))) is not None:
+        if draft.step == SENT:
+            return await _receipt_again(message, s, lang, draft)
         keyboard = InlineKeyboardMarkup(
             [[_button(s, lang, "tip_resume", "resume"), _button(s, lang, "tip_new", "new")]]
         )
@@ -148,7 +166,7 @@ async def on_lapor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | 
         await message.reply_text(s.ui("tip_limit", lang, limit=s.report_limit.limit))
         return END
     await message.reply_text(s.engine.renderer.render("tips/intro.html.j2", lang=lang))
-    draft = Draft()
+    draft = Draft(first_message_id=message.message_id)
     await s.tips.save_draft(s.user_key(user), draft)
     await show_step(message, s, draft, lang)
     return FILLING
@@ -177,6 +195,8 @@ async def on_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | 
     if draft is None:
         await message.reply_text(s.ui("tip_draft_gone", lang))
         return END
+    if draft.step == SENT:
+        return await _receipt_again(message, s, lang, draft)
     if refused := refusal(message):
         return await _refuse(message, s, lang, Problem(refused))
     if has_file(message):
@@ -232,6 +252,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str |
     if draft is None:
         await press.query.answer(s.ui("tip_draft_gone", lang), show_alert=True)
         return END
+    if draft.step == SENT:
+        await press.query.answer()
+        return await _receipt_again(press.message, s, lang, draft)
     if action == "send":
         return await _send(press, context, key, draft)
     chosen: str | None = None
@@ -255,7 +278,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str |
         draft.evidence = []
     elif action == "new":
         await s.tips.discard_draft(key, draft)
-        draft = Draft()
+        draft = Draft(first_message_id=press.message.message_id)
     elif action != "resume":
         problem = Problem("tip_stale_button")
     if problem:
@@ -275,7 +298,9 @@ def _chosen_label(s: Services, draft: Draft, step: str, lang: str) -> str | None
 
 
 async def _send(press: Press, context: ContextTypes.DEFAULT_TYPE, key: str, draft: Draft) -> str | int:
-    """Commit first, then tell the user: a report is never announced as received before it is stored."""
+    """Commit first, then tell the user: a report is never announced as received before it is stored.
+    The receipt is sent before anything else touches Telegram, and it stays sealed in the draft's row
+    until the user confirms, so a failure or a crash from here on cannot lose it."""
     s, lang, user_id = press.s, press.lang, press.query.from_user.id
     if not s.form.ready(draft):
         await press.query.answer(s.ui("tip_stale_button", lang), show_alert=True)
@@ -287,54 +312,87 @@ async def _send(press: Press, context: ContextTypes.DEFAULT_TYPE, key: str, draf
     await press.query.answer()
     receipt = await s.tips.submit(key, draft)
     s.report_limit.hit(user_id)
-    deliver_notices_soon(context)
-    context.user_data["receipt"] = receipt  # memory only: lets the user see the code again until they confirm
-    await _retire(press.message)
     await _show_receipt(press.message, s, lang, receipt)
+    await _retire_quietly(press.message)
     return RECEIPT
 
 
-async def _show_receipt(message: Message, s: Services, lang: str, receipt: object) -> None:
+async def _show_receipt(message: Message, s: Services, lang: str, receipt: Receipt) -> None:
     html = s.engine.renderer.render("tips/receipt.html.j2", receipt=receipt, lang=lang)
     keyboard = InlineKeyboardMarkup([[_button(s, lang, "tip_saved_button", "saved")]])
     await message.reply_text(html, reply_markup=keyboard)
 
 
-async def on_receipt_pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int:
-    """A message before the user confirmed saving the code: show the code again."""
-    s = services(context)
-    lang = await s.language(update.effective_user)
-    receipt = context.user_data.get("receipt")
-    if receipt is None:
-        return END
-    await update.effective_message.reply_text(s.ui("tip_saved_first", lang))
-    await _show_receipt(update.effective_message, s, lang, receipt)
+async def _receipt_again(message: Message, s: Services, lang: str, sent: Draft) -> str:
+    """Anything before the user confirmed saving the code (after a restart too): show the code again."""
+    assert sent.receipt is not None
+    await message.reply_text(s.ui("tip_saved_first", lang))
+    await _show_receipt(message, s, lang, sent.receipt)
     return RECEIPT
 
 
+async def on_receipt_pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int:
+    s = services(context)
+    lang = await s.language(update.effective_user)
+    sent = await s.tips.pending_receipt(s.user_key(update.effective_user))
+    if sent is None:
+        return END
+    return await _receipt_again(update.effective_message, s, lang, sent)
+
+
 async def _saved(press: Press, context: ContextTypes.DEFAULT_TYPE) -> int:
-    context.user_data.pop("receipt", None)
+    """The code is saved: forget the user's link to the report, and clear the form from the chat."""
+    s, lang = press.s, press.lang
+    key = s.user_key(press.query.from_user)
+    sent = await s.tips.pending_receipt(key)
     await press.query.answer()
-    await _retire(press.message)
-    await press.message.reply_text(press.s.engine.renderer.render("tips/after.html.j2", lang=press.lang))
+    if sent is None:  # pressed twice, or on an old message
+        await _retire_quietly(press.message)
+        return END
+    await s.tips.discard_draft(key, sent)
+    deleted = await _delete_form_messages(context, press.message, sent.first_message_id)
+    if not deleted:
+        await _retire_quietly(press.message)
+    html = s.engine.renderer.render("tips/after.html.j2", lang=lang)
+    note = s.ui("tip_chat_cleared" if deleted else "tip_chat_clear_yourself", lang)
+    await context.bot.send_message(press.message.chat_id, f"{note}\n\n{html}")
     return END
+
+
+async def _delete_form_messages(context: ContextTypes.DEFAULT_TYPE, receipt: Message, first: int | None) -> bool:
+    """Delete the form's messages, the user's and the bot's, from /lapor to the receipt (a phone left
+    unlocked would show the whole report and the code). Telegram lets a bot delete messages under 48
+    hours old in a private chat; ids it cannot find are skipped."""
+    if first is None:
+        return False
+    ids = list(range(first, receipt.message_id + 1))
+    try:
+        for i in range(0, len(ids), DELETE_BATCH):
+            await context.bot.delete_messages(receipt.chat_id, ids[i : i + DELETE_BATCH])
+    except TelegramError as exc:
+        log.info("could not delete the form's messages (%s)", type(exc).__name__)
+        return False
+    return True
 
 
 # ---------------------------------------------------------------------- cancelling
 
 
-async def cancel(message: Message, s: Services, lang: str, key: str, context: ContextTypes.DEFAULT_TYPE) -> int:
-    context.user_data.pop("receipt", None)
+async def cancel(
+    message: Message, s: Services, lang: str, key: str, context: ContextTypes.DEFAULT_TYPE
+) -> str | int:
     draft = await s.tips.load_draft(key)
     if draft is None:
         await message.reply_text(s.ui("tip_nothing_to_cancel", lang))
         return END
+    if draft.step == SENT:  # the report is stored already: only the receipt is left to save
+        return await _receipt_again(message, s, lang, draft)
     await s.tips.discard_draft(key, draft)
     await message.reply_text(s.ui("tip_cancelled", lang))
     return END
 
 
-async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int:
     """/batal, in the form or after a restart (when the conversation is not in memory any more)."""
     s = services(context)
     lang = await s.language(update.effective_user)

@@ -1,14 +1,23 @@
 """Reviewers handle tips: /tips lists them, a button opens one (its evidence re-sent from storage, never
 forwarded), /ubahstatus, /catatan and /tanyapelapor act on one, /export hands them over as CSV.
 
-Every command and button checks the reviewer role again; every action is audited.
+Every command and button checks the reviewer role again; every action is audited (that it happened, never
+the text a reviewer wrote: the audit is kept after the report itself is purged).
+
+Text meant for the reporter is refused when it holds anything a Telegram client would make clickable: a
+link to a reviewer's own bot or site would hand over the reporter's Telegram id or IP address with one tap.
 """
 
 from __future__ import annotations
 
 import io
+import logging
+import re
+import unicodedata
 
+from PIL import Image
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot import callbacks
@@ -20,6 +29,29 @@ from bot.tips.export import to_csv
 from bot.tips.model import STATUSES
 
 PAGE = 8
+MAX_PHOTO_BYTES = 10 * 1024 * 1024  # sendPhoto's limits; larger images go as documents
+MAX_PHOTO_SIDES = 10_000  # width + height
+MAX_PHOTO_RATIO = 20
+
+log = logging.getLogger(__name__)
+
+# What Telegram clients turn into a link: URLs with a scheme or www., @mentions (e-mail addresses too), and
+# bare domains such as t.me/… or contoh.com. Broad on purpose: a reviewer can rewrite "Kab.Sleman" as
+# "Kab. Sleman", a reporter cannot undo a tap.
+_CLICKABLE = re.compile(
+    r"(?:[a-z][a-z0-9+.-]*:/|www\.)\S*|@\w+|(?:[\w-]+\.)+[^\W\d_]{2,}\S*",
+    re.IGNORECASE,
+)
+_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
+
+
+def clickable(text: str) -> str | None:
+    """The first part of `text` a Telegram client would make clickable, or None. Full-width letters and dots
+    are folded and invisible characters dropped first, so look-alikes such as "t.me" in full-width are caught."""
+    folded = unicodedata.normalize("NFKC", text).translate(_DOTS)
+    folded = "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
+    m = _CLICKABLE.search(folded)
+    return m.group(0)[:60] if m else None
 
 
 def _labels(s: Services, row: dict) -> dict[str, str]:
@@ -111,18 +143,48 @@ async def open_report(message: Message, s: Services, report_id: int, reviewer: i
     await reply_html(message, html, InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)]))
     if not with_files:
         return
+    failed = []
     for n, item in enumerate(e for e in evidence if e.data is not None):
         name = f"{view.public_no}-bukti-{n + 1}"
-        file = InputFile(io.BytesIO(item.data), filename=name + _extension(item.mime))
-        if item.kind == "photo":
-            await message.reply_photo(file, caption=name)
-        else:
-            await message.reply_document(file, caption=name)
+        if not await _send_evidence(message, item.data, item.mime, item.kind, name):
+            failed.append(name)
+    if failed:
+        await message.reply_text(s.ui("review_evidence_failed", "id", names=", ".join(failed)))
+
+
+async def _send_evidence(message: Message, data: bytes, mime: str, kind: str, name: str) -> bool:
+    """One evidence file to the reviewer; False if Telegram would not take it, so the others are still sent."""
+    filename = name + _extension(mime)
+    try:
+        if kind == "photo" and _fits_as_photo(data):
+            try:
+                await message.reply_photo(InputFile(io.BytesIO(data), filename=filename), caption=name)
+                return True
+            except BadRequest as exc:  # a limit we did not foresee: the same bytes as a document
+                log.warning("evidence photo refused (%s); sending it as a document", exc.message)
+        await message.reply_document(InputFile(io.BytesIO(data), filename=filename), caption=name)
+        return True
+    except TelegramError as exc:
+        log.warning("evidence could not be sent to a reviewer: %s", exc)
+        return False
+
+
+def _fits_as_photo(data: bytes) -> bool:
+    """Within sendPhoto's limits (10 MB, width + height <= 10000, sides at most 1:20)."""
+    if len(data) > MAX_PHOTO_BYTES:
+        return False
+    try:
+        with Image.open(io.BytesIO(data), formats=["JPEG", "PNG", "WEBP"]) as img:  # reads the header only
+            width, height = img.size
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return False
+    return width + height <= MAX_PHOTO_SIDES and max(width, height) <= MAX_PHOTO_RATIO * min(width, height)
 
 
 def _extension(mime: str) -> str:
     return {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "application/pdf": ".pdf",
-            "video/mp4": ".mp4", "video/quicktime": ".mov", "video/webm": ".webm"}.get(mime, ".bin")  # fmt: skip
+            "video/mp4": ".mp4", "video/quicktime": ".mov", "video/webm": ".webm", "video/x-matroska": ".mkv",
+            "video/3gpp": ".3gp"}.get(mime, ".bin")  # fmt: skip
 
 
 async def _set_status(s: Services, reviewer: int, report_id: int, status: str, note: str | None) -> bool:
@@ -161,6 +223,9 @@ async def on_set_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if status.lower() not in STATUSES:
         await update.effective_message.reply_text(s.ui("review_setstatus_usage", "id"))
         return
+    if found_link := clickable(note):  # the note is shown to the reporter under /status
+        await update.effective_message.reply_text(s.ui("review_link_refused", "id", found=found_link))
+        return
     await _set_status(s, update.effective_user.id, report_id, status.lower(), note.strip() or None)
     await update.effective_message.reply_text(
         s.ui("review_status_set", "id", status=status.lower()) + f" ({public_no})"
@@ -179,11 +244,14 @@ async def _write_to_report(update: Update, context: ContextTypes.DEFAULT_TYPE, k
     if found is None:
         return
     report_id, public_no, text = found
-    if kind == "note":
+    if kind == "note":  # internal: only reviewers read it
         await s.tips.note(report_id, text, public=False)
     else:
+        if found_link := clickable(text):
+            await update.effective_message.reply_text(s.ui("review_link_refused", "id", found=found_link))
+            return
         await s.tips.ask(report_id, text)
-    await s.admin.audit(update.effective_user.id, f"tips.{kind}", public_no, None, text)
+    await s.admin.audit(update.effective_user.id, f"tips.{kind}", public_no)  # that it was written, not what
     await update.effective_message.reply_text(s.ui(done, "id", public_no=public_no))
 
 

@@ -1,7 +1,10 @@
 """/status <kode>: a reporter follows up a tip with the receipt code, replies to handlers, adds evidence.
 
 The receipt is the only key. After a code is checked, the report it opened is remembered in memory
-(`user_data`, never persisted) for a short session, so the buttons carry no report id that could be forged.
+(`user_data`, never persisted: a stored session would tie the user to the report) for a short session, so
+the buttons carry no report id that could be forged; a job forgets expired sessions. The reply prompt asks
+Telegram for a reply to it, so a reply that arrives after a restart is recognised (bot/handlers/questions.py)
+and the reporter told it was not saved, rather than it being taken for a question.
 Wrong codes are counted per user with a rotating keyed hash (bot/throttle.py) to stop guessing.
 """
 
@@ -9,7 +12,7 @@ from __future__ import annotations
 
 import time
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -26,12 +29,13 @@ from bot.services import Services, services
 from bot.tips.dates import format_date
 from bot.tips.evidence import EvidenceError
 from bot.tips.form import URL
-from bot.tips.model import CLOSED, MAX_REPLY, EvidenceItem
+from bot.tips.model import CLOSED, MAX_EVIDENCE, MAX_REPLY, EvidenceItem
 
 SESSION_SECONDS = 30 * 60
 REPLY, EVIDENCE = "reply", "evidence"
 END = ConversationHandler.END
 CODE_MESSAGE = filters.Regex(r"^\s*[A-Za-z0-9]{5}(?:[- ]?[A-Za-z0-9]{5}){3}\s*$")
+SESSION_KEY = "status"
 
 
 async def on_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -71,7 +75,7 @@ async def show_status(update: Update, context: ContextTypes.DEFAULT_TYPE, typed:
     view = await s.tips.view(report_id)
     if view is None:
         return
-    context.user_data["status"] = (report_id, view.public_no, time.monotonic() + SESSION_SECONDS)
+    context.user_data[SESSION_KEY] = (report_id, view.public_no, time.monotonic() + SESSION_SECONDS)
     province = s.form.provinces.get(view.province)
     category = s.form.categories.get(view.category, (view.category, view.category))
     shown = {"category": category[1] if lang == "en" else category[0], "province": province.name if province else ""}
@@ -90,11 +94,19 @@ async def show_status(update: Update, context: ContextTypes.DEFAULT_TYPE, typed:
 
 
 def _session(context: ContextTypes.DEFAULT_TYPE) -> tuple[int, str] | None:
-    session = context.user_data.get("status")
+    session = context.user_data.get(SESSION_KEY)
     if not session or session[2] < time.monotonic():
-        context.user_data.pop("status", None)
+        context.user_data.pop(SESSION_KEY, None)
         return None
     return session[0], session[1]
+
+
+async def forget_expired_sessions(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A job: memory keeps a user's link to a report no longer than the session."""
+    now = time.monotonic()
+    for data in context.application.user_data.values():
+        if (session := data.get(SESSION_KEY)) and session[2] < now:
+            data.pop(SESSION_KEY, None)
 
 
 def _done_keyboard(s: Services, lang: str) -> InlineKeyboardMarkup:
@@ -114,6 +126,7 @@ async def on_followup_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
         return END
     action = data.args[0]
     if action == "done":
+        context.user_data.pop(SESSION_KEY, None)
         await query.answer()
         await query.message.edit_reply_markup(None)
         await query.message.reply_text(s.ui("status_followup_closed", lang))
@@ -127,7 +140,8 @@ async def on_followup_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
         return END
     await query.answer()
     if action == "reply":
-        await query.message.reply_text(s.ui("status_ask_reply", lang, public_no=session[1], max=MAX_REPLY))
+        prompt = s.ui("status_ask_reply", lang, public_no=session[1], max=MAX_REPLY)
+        await query.message.reply_text(prompt, reply_markup=ForceReply(selective=True))
         return REPLY
     if action == "evidence":
         text = s.ui("status_ask_evidence", lang, public_no=session[1])
@@ -176,26 +190,32 @@ async def on_evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str
     if refused := refusal(message):
         await message.reply_text(s.ui(refused, lang))
         return EVIDENCE
+    if not (room := await s.tips.room_for_evidence(session[0])):
+        await message.reply_text(s.ui("status_evidence_full", lang, public_no=session[1], max=MAX_EVIDENCE))
+        return EVIDENCE
     items: list[EvidenceItem] = []
+    saved = "status_evidence_saved"
     if has_file(message):
         try:
-            items.append(await s.tips.store_file(await download_evidence(message)))
+            clean = await download_evidence(message)
         except EvidenceError as exc:
             await message.reply_text(s.ui(exc.key, lang))
             return EVIDENCE
+        items.append(await s.tips.store_file(clean))
+        saved = "status_evidence_saved" if clean.metadata_removed else "status_evidence_file"
     else:
-        items = [EvidenceItem(kind="link", url=m.group(0).rstrip(".,;)")) for m in URL.finditer(message.text or "")]
+        links = [m.group(0).rstrip(".,;)") for m in URL.finditer(message.text or "")]
+        items = [EvidenceItem(kind="link", url=url) for url in links[:room]]
     if not items:
         await message.reply_text(s.ui("tip_evidence_expected", lang), reply_markup=_done_keyboard(s, lang))
         return EVIDENCE
     await s.tips.add_evidence(session[0], items)
-    await message.reply_text(
-        s.ui("status_evidence_saved", lang, public_no=session[1]), reply_markup=_done_keyboard(s, lang)
-    )
+    await message.reply_text(s.ui(saved, lang, public_no=session[1]), reply_markup=_done_keyboard(s, lang))
     return EVIDENCE
 
 
 async def on_followup_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    context.user_data.pop(SESSION_KEY, None)
     s = services(context)
     lang = await s.language(update.effective_user)
     await update.effective_message.reply_text(s.ui("status_followup_closed", lang))

@@ -1,6 +1,7 @@
 """Storage behind a small repository interface, so another backend can replace SQLite later.
 
-Nothing here holds a Telegram user id: users are known only by a keyed hash (bot/identity.py).
+Nothing here holds a Telegram user id: an open draft is known only by a keyed hash (bot/keys.py), and
+nothing else is kept per user.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Protocol
 @dataclass(frozen=True)
 class QuestionRecord:
     id: int
-    asked_at: str
+    asked_at: str  # the day
     query: str
     status: str  # answer | ambiguous | none
     rule_id: str | None
@@ -32,8 +33,4 @@ class Store(Protocol):
 
     async def get_question(self, question_id: int) -> QuestionRecord | None: ...
 
-    async def record_vote(self, rule_id: str, question_id: int | None, vote: int) -> None: ...
-
-    async def get_language(self, user_key: str) -> str | None: ...
-
-    async def set_language(self, user_key: str, lang: str) -> None: ...
+    async def record_vote(self, rule_id: str, question_id: int | None, vote: int) -> bool: ...

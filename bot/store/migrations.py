@@ -135,4 +135,44 @@ MIGRATIONS: list[str] = [
         UNIQUE (rule_id, revision)
     );
     """,
+    # 6: anonymity that survives a copy of DATA_DIR (bot/keys.py). A sealed key-check value; no language
+    # choices kept per user (they live in memory only); days, not instants, for drafts, questions, votes and
+    # notices; a notice row is deleted once delivered; one vote per question; refused admin commands from
+    # non-staff counted per day, not audited by id; reviewers' notes and questions no longer in the audit.
+    """
+    CREATE TABLE key_check (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        scheme INTEGER NOT NULL,
+        value BLOB NOT NULL
+    );
+    DELETE FROM user_settings;
+    DROP TABLE user_settings;
+    ALTER TABLE tip_drafts RENAME COLUMN updated_at TO updated_on;
+    UPDATE tip_drafts SET updated_on = substr(updated_on, 1, 10);
+    CREATE TABLE outbox_new (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        report_id INTEGER REFERENCES reports (id) ON DELETE CASCADE,
+        created_on TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT
+    );
+    INSERT INTO outbox_new (id, kind, report_id, created_on, attempts, last_error)
+        SELECT id, kind, report_id, substr(created_at, 1, 10), attempts, last_error FROM outbox WHERE sent_at IS NULL;
+    DROP TABLE outbox;
+    ALTER TABLE outbox_new RENAME TO outbox;
+    UPDATE questions SET asked_at = substr(asked_at, 1, 10);
+    UPDATE votes SET voted_at = substr(voted_at, 1, 10);
+    DELETE FROM votes WHERE question_id IS NOT NULL
+        AND id NOT IN (SELECT MIN(id) FROM votes WHERE question_id IS NOT NULL GROUP BY question_id);
+    CREATE UNIQUE INDEX votes_question ON votes (question_id) WHERE question_id IS NOT NULL;
+    CREATE TABLE denied (
+        day TEXT NOT NULL,
+        permission TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (day, permission)
+    );
+    DELETE FROM audit WHERE action = 'denied';
+    UPDATE audit SET after = NULL WHERE action IN ('tips.note', 'tips.question');
+    """,
 ]

@@ -1,15 +1,24 @@
-"""SQLite storage through aiosqlite: one connection, WAL, a busy timeout, migrations at open.
+"""SQLite storage through aiosqlite: a write connection and a read connection, WAL, migrations at open.
 
-The connection is in autocommit mode and shared by every coroutine, so writes take `_lock`: a statement of
-one coroutine can never land inside (or be rolled back with) another's `transaction()`.
+The write connection is in autocommit mode and shared by every coroutine, so writes take `_lock`: a
+statement of one coroutine can never land inside (or be rolled back with) another's `transaction()`. Reads
+go through their own connection, so they see only committed data, never another coroutine's open
+transaction.
+
+Deleted rows must not outlive their deletion on disk (a tip's draft, above all): `secure_delete` zeroes
+them in the database file, and `wipe()` moves every commit into that file and truncates the WAL, which
+would otherwise keep older copies of the pages for hundreds of commits. The files are private (0600 in a
+0700 folder).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,17 +27,41 @@ import aiosqlite
 from bot.store import QuestionRecord
 from bot.store.migrations import MIGRATIONS
 
+log = logging.getLogger(__name__)
+
 BUSY_TIMEOUT_MS = 5000
+PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA secure_delete=ON",
+    "PRAGMA synchronous=NORMAL",  # FULL for the commits that precede a receipt: durable_transaction()
+    "PRAGMA journal_size_limit=0",  # every checkpoint that can truncates the WAL
+)
+WIPE_TRIES = 50
 
 
 def now_iso() -> str:
+    """For staff actions (audit, rule revisions): to the second."""
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def today_iso() -> str:
+    """For everything users do: the day only, so no row marks the moment someone used the bot."""
+    return date.today().isoformat()
+
+
+def make_private(folder: Path) -> None:
+    """DATA_DIR and what is in it readable by the bot's own user only."""
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
 
 
 class SqliteStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
 
     @property
@@ -37,24 +70,47 @@ class SqliteStore:
             raise RuntimeError("store is not open")
         return self._db
 
+    @property
+    def reader(self) -> aiosqlite.Connection:
+        if self._reader is None:
+            raise RuntimeError("store is not open")
+        return self._reader
+
     async def open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = await aiosqlite.connect(self.path, isolation_level=None)
-        self._db.row_factory = aiosqlite.Row
-        for pragma in (
-            "PRAGMA journal_mode=WAL",
-            f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
-            "PRAGMA foreign_keys=ON",
-            "PRAGMA secure_delete=ON",
-            "PRAGMA synchronous=NORMAL",
-        ):
-            await self._db.execute(pragma)
+        make_private(self.path.parent)
+        if not self.path.exists():
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))  # SQLite gives -wal/-shm this mode
+        os.chmod(self.path, 0o600)
+        self._db = await self._connect()
         await self._migrate()
+        self._reader = await self._connect()
+        await self.wipe()  # what a crash left in the WAL goes now
+
+    async def _connect(self) -> aiosqlite.Connection:
+        db = await aiosqlite.connect(self.path, isolation_level=None)
+        db.row_factory = aiosqlite.Row
+        for pragma in PRAGMAS:
+            await db.execute(pragma)
+        return db
 
     async def close(self) -> None:
-        if self._db is not None:
-            await self._db.close()
-            self._db = None
+        for db in (self._reader, self._db):
+            if db is not None:
+                await db.close()
+        self._db = self._reader = None
+
+    async def wipe(self) -> bool:
+        """Checkpoint the WAL into the database and truncate it to nothing. False (and logged) if a reader
+        kept it busy for every try; the next wipe catches up."""
+        async with self._lock:
+            for _ in range(WIPE_TRIES):
+                async with self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
+                    busy = (await cur.fetchone())[0]
+                if not busy:
+                    return True
+                await asyncio.sleep(0.02)
+        log.warning("the WAL could not be truncated (a reader kept it busy); retrying later")
+        return False
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -68,6 +124,19 @@ class SqliteStore:
                 raise
             await self.db.execute("COMMIT")
 
+    @asynccontextmanager
+    async def durable_transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A transaction that survives a power loss once committed (synchronous=FULL): for the commits a
+        user is told about at once, such as a report whose receipt is shown next."""
+        async with self._lock:
+            await self.db.execute("PRAGMA synchronous=FULL")
+        try:
+            async with self.transaction() as db:
+                yield db
+        finally:
+            async with self._lock:
+                await self.db.execute("PRAGMA synchronous=NORMAL")
+
     async def write(self, sql: str, params: Iterable[Any] = ()) -> int:
         """One statement, committed on its own; returns the new row id (for an INSERT)."""
         async with self._lock:
@@ -75,11 +144,11 @@ class SqliteStore:
             return int(cur.lastrowid or 0)
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        async with self.db.execute(sql, tuple(params)) as cur:
+        async with self.reader.execute(sql, tuple(params)) as cur:
             return list(await cur.fetchall())
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        async with self.db.execute(sql, tuple(params)) as cur:
+        async with self.reader.execute(sql, tuple(params)) as cur:
             return await cur.fetchone()
 
     async def schema_version(self) -> int:
@@ -95,27 +164,31 @@ class SqliteStore:
     async def record_question(self, query: str, status: str, rule_id: str | None, confidence: float, lang: str) -> int:
         return await self.write(
             "INSERT INTO questions (asked_at, query, status, rule_id, confidence, lang) VALUES (?, ?, ?, ?, ?, ?)",
-            (now_iso(), query, status, rule_id, confidence, lang),
+            (today_iso(), query, status, rule_id, confidence, lang),
         )
 
     async def get_question(self, question_id: int) -> QuestionRecord | None:
         row = await self.fetchone("SELECT * FROM questions WHERE id = ?", (question_id,))
         return QuestionRecord(**dict(row)) if row else None
 
-    async def record_vote(self, rule_id: str, question_id: int | None, vote: int) -> None:
+    async def record_vote(self, rule_id: str, question_id: int | None, vote: int) -> bool:
+        """One vote per answered question, for a rule it was answered with (or offered, for a choice list);
+        False for anything else, such as a forged or repeated press. A rule opened by browsing has no
+        question: its vote counts for the rule alone."""
         question = await self.get_question(question_id) if question_id else None
-        await self.write(
-            "INSERT INTO votes (voted_at, rule_id, question_id, query, vote) VALUES (?, ?, ?, ?, ?)",
-            (now_iso(), rule_id, question.id if question else None, question.query if question else None, vote),
-        )
+        if question_id and (question is None or (question.status == "answer" and question.rule_id != rule_id)):
+            return False
+        async with self.transaction() as db:
+            cur = await db.execute(
+                "INSERT INTO votes (voted_at, rule_id, question_id, query, vote) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
+                (today_iso(), rule_id, question_id or None, question.query if question else None, vote),
+            )
+            return cur.rowcount == 1
 
-    async def get_language(self, user_key: str) -> str | None:
-        row = await self.fetchone("SELECT lang FROM user_settings WHERE user_key = ?", (user_key,))
-        return row["lang"] if row else None
-
-    async def set_language(self, user_key: str, lang: str) -> None:
-        await self.write(
-            "INSERT INTO user_settings (user_key, lang, updated_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (user_key) DO UPDATE SET lang = excluded.lang, updated_at = excluded.updated_at",
-            (user_key, lang, now_iso()),
-        )
+    async def purge_questions(self, before: date) -> int:
+        """Questions and votes older than the retention period: they served /unanswered and /stats."""
+        async with self.transaction() as db:
+            await db.execute("DELETE FROM votes WHERE voted_at < ?", (before.isoformat(),))
+            cur = await db.execute("DELETE FROM questions WHERE asked_at < ?", (before.isoformat(),))
+            return cur.rowcount

@@ -1,17 +1,21 @@
 """SQL for anonymous tips: drafts, reports with their events and evidence, and the admin-notice outbox.
 
-Values arrive here already sealed (bot/crypto.py); this module only stores and finds rows. Report rows
-carry days, not instants, and nothing that points back at the draft they came from.
+Values arrive here already sealed (bot/crypto.py); this module only stores and finds rows. Every row
+carries days, not instants. A report row has nothing that points back at the draft it came from: when a
+report is sent its draft row keeps only the sealed receipt until the reporter confirms saving it, then the
+row is deleted and the WAL wiped (bot/store/sqlite.py), so no copy of the files taken afterwards shows
+which draft (and so which user key) became which report.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 import aiosqlite
 
-from bot.store.sqlite import SqliteStore, now_iso
+from bot.store.sqlite import SqliteStore, today_iso
 
 
 @dataclass(frozen=True)
@@ -45,13 +49,15 @@ class TipStore:
 
     async def save_draft(self, user_key: str, body: bytes) -> None:
         await self.store.write(
-            "INSERT INTO tip_drafts (user_key, updated_at, body) VALUES (?, ?, ?) "
-            "ON CONFLICT (user_key) DO UPDATE SET updated_at = excluded.updated_at, body = excluded.body",
-            (user_key, now_iso(), body),
+            "INSERT INTO tip_drafts (user_key, updated_on, body) VALUES (?, ?, ?) "
+            "ON CONFLICT (user_key) DO UPDATE SET updated_on = excluded.updated_on, body = excluded.body",
+            (user_key, today_iso(), body),
         )
 
     async def delete_draft(self, user_key: str) -> None:
+        """Gone from every file: the row is zeroed (secure_delete) and the WAL's older copies truncated."""
         await self.store.write("DELETE FROM tip_drafts WHERE user_key = ?", (user_key,))
+        await self.store.wipe()
 
     async def draft_keys(self) -> set[str]:
         return {row["user_key"] for row in await self.store.fetchall("SELECT user_key FROM tip_drafts")}
@@ -59,17 +65,23 @@ class TipStore:
     async def drafts(self, updated_before: str | None = None) -> list[tuple[str, bytes]]:
         sql, params = "SELECT user_key, body FROM tip_drafts", ()
         if updated_before:
-            sql, params = sql + " WHERE updated_at < ?", (updated_before,)
+            sql, params = sql + " WHERE updated_on < ?", (updated_before,)
         return [(row["user_key"], row["body"]) for row in await self.store.fetchall(sql, params)]
 
     # ------------------------------------------------------------------ reports
 
     async def create_report(
-        self, user_key: str, report: NewReport, evidence: list[NewEvidence], today: date
+        self,
+        user_key: str,
+        report: NewReport,
+        evidence: list[NewEvidence],
+        today: date,
+        pending_receipt: Callable[[str], bytes],
     ) -> tuple[int, str]:
-        """The report, its first status, its evidence and the admin notice, and the draft gone: all at once."""
+        """The report, its first status, its evidence and the admin notice, with the draft's row replaced by
+        `pending_receipt(public_no)` (the sealed receipt): all at once, durable before the receipt is shown."""
         year = today.year
-        async with self.store.transaction() as db:
+        async with self.store.durable_transaction() as db:
             async with db.execute("SELECT COUNT(*) FROM reports WHERE public_no LIKE ?", (f"LPR-{year}-%",)) as cur:
                 sequence = int((await cur.fetchone())[0]) + 1
             public_no = f"LPR-{year}-{sequence:06d}"
@@ -88,10 +100,12 @@ class TipStore:
             )
             await self._insert_evidence(db, report_id, evidence, day)
             await db.execute(
-                "INSERT INTO outbox (kind, report_id, created_at, due_at) VALUES ('new_report', ?, ?, ?)",
-                (report_id, now_iso(), now_iso()),
+                "INSERT INTO outbox (kind, report_id, created_on) VALUES ('new_report', ?, ?)", (report_id, day)
             )
-            await db.execute("DELETE FROM tip_drafts WHERE user_key = ?", (user_key,))
+            await db.execute(
+                "UPDATE tip_drafts SET body = ?, updated_on = ? WHERE user_key = ?",
+                (pending_receipt(public_no), day, user_key),
+            )
         return report_id, public_no
 
     @staticmethod
@@ -183,16 +197,37 @@ class TipStore:
 
     # ------------------------------------------------------------------ outbox
 
-    async def due_notices(self, now: str, limit: int = 20) -> list[aiosqlite.Row]:
-        return await self.store.fetchall(
-            "SELECT * FROM outbox WHERE sent_at IS NULL AND due_at <= ? ORDER BY id LIMIT ?", (now, limit)
-        )
+    async def notices(self, limit: int = 20) -> list[aiosqlite.Row]:
+        return await self.store.fetchall("SELECT * FROM outbox ORDER BY id LIMIT ?", (limit,))
+
+    async def claim_notice(self, notice_id: int, attempts: int) -> bool:
+        """Count the attempt before sending; False if another delivery run claimed this attempt first."""
+        async with self.store.transaction() as db:
+            cur = await db.execute(
+                "UPDATE outbox SET attempts = attempts + 1 WHERE id = ? AND attempts = ?", (notice_id, attempts)
+            )
+            return cur.rowcount == 1
 
     async def notice_sent(self, notice_id: int) -> None:
-        await self.store.write("UPDATE outbox SET sent_at = ?, body = NULL WHERE id = ?", (now_iso(), notice_id))
+        await self.store.write("DELETE FROM outbox WHERE id = ?", (notice_id,))
 
-    async def notice_failed(self, notice_id: int, due_at: str, error: str) -> None:
+    async def notice_failed(self, notice_id: int, error: str) -> None:
+        await self.store.write("UPDATE outbox SET last_error = ? WHERE id = ?", (error, notice_id))
+
+    async def evidence_count(self, report_id: int) -> tuple[int, int]:
+        """(items, bytes) of a report's evidence, for the limits on adding more."""
+        row = await self.store.fetchone(
+            "SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS total FROM evidence WHERE report_id = ?", (report_id,)
+        )
+        return (int(row["n"]), int(row["total"])) if row else (0, 0)
+
+    # ------------------------------------------------------------------ the key check
+
+    async def key_check(self) -> bytes | None:
+        row = await self.store.fetchone("SELECT value FROM key_check WHERE id = 1")
+        return bytes(row["value"]) if row else None
+
+    async def set_key_check(self, scheme: int, value: bytes) -> None:
         await self.store.write(
-            "UPDATE outbox SET attempts = attempts + 1, due_at = ?, last_error = ? WHERE id = ?",
-            (due_at, error, notice_id),
+            "INSERT INTO key_check (id, scheme, value) VALUES (1, ?, ?) ON CONFLICT DO NOTHING", (scheme, value)
         )

@@ -50,6 +50,23 @@ def load_provinces(knowledge_dir: Path) -> dict[str, Province]:
     return {str(p["id"]): Province(str(p["id"]), p["name"], p["short"]) for p in data["provinces"]}
 
 
+# Controls (C0 but \n, DEL, C1), bidi marks, overrides and isolates, zero-width and other invisible format
+# characters: they let a field read differently from what is stored (U+202E turns "SAMAN" into "NAMAS").
+_INVISIBLE = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b\u200c\u200e\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff]"
+)
+# The zero-width joiner builds emoji (family, rainbow flag, heart on fire): kept between two pictographs only.
+_PICTOGRAPH = "\u2100-\u2bff\U0001f000-\U0001faff"
+_STRAY_ZWJ = re.compile(f"(?<![{_PICTOGRAPH}\ufe0f])\u200d|\u200d(?![{_PICTOGRAPH}])")
+
+
+def strip_invisible(text: str) -> str:
+    """Text as a reviewer will see it: no control or invisible characters; tabs become spaces, CR/CRLF a line end."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    return _STRAY_ZWJ.sub("", _INVISIBLE.sub("", text))
+
+
 def _clean(text: str) -> str:
     return " ".join(text.split())
 
@@ -114,6 +131,7 @@ class TipForm:
         return None
 
     def enter_text(self, draft: Draft, text: str, today: date) -> Problem | None:
+        text = strip_invisible(text)  # before the length checks: what is stored is what reviewers see
         step = draft.step
         if step in ("category", "election", "review"):
             return Problem("tip_use_buttons")

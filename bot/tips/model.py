@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 STEPS = ("category", "election", "who", "province", "regency", "date", "description", "evidence", "review")
+SENT = "sent"  # the report is stored; the row keeps only the receipt until the reporter confirms saving it
 OPTIONAL = frozenset({"who", "regency", "evidence"})
 ELECTIONS = ("pemilu", "pilkada", "tidak_tahu")
 STATUSES = ("baru", "diverifikasi", "diteruskan", "selesai", "ditolak")
@@ -27,6 +28,12 @@ class EvidenceItem:
     url: str | None = None
 
 
+@dataclass(frozen=True)
+class Receipt:
+    code: str
+    public_no: str
+
+
 @dataclass
 class Draft:
     step: str = "category"
@@ -39,6 +46,8 @@ class Draft:
     incident_date: str | None = None  # ISO date
     description: str | None = None
     evidence: list[EvidenceItem] = field(default_factory=list)
+    first_message_id: int | None = None  # where the form began in the chat: its messages are deleted at the end
+    receipt: Receipt | None = None  # once sent (step SENT): shown again until the reporter confirms
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -47,7 +56,14 @@ class Draft:
     def from_dict(cls, data: dict[str, Any]) -> Draft:
         data = dict(data)
         data["evidence"] = [EvidenceItem(**item) for item in data.get("evidence", [])]
+        if data.get("receipt"):
+            data["receipt"] = Receipt(**data["receipt"])
         return cls(**data)
+
+    @classmethod
+    def sent(cls, receipt: Receipt, first_message_id: int | None) -> Draft:
+        """What is left of a draft once its report is stored: nothing of the report, only its receipt."""
+        return cls(step=SENT, receipt=receipt, first_message_id=first_message_id)
 
     @property
     def links(self) -> list[str]:
@@ -56,12 +72,6 @@ class Draft:
     @property
     def files(self) -> list[str]:
         return [e.file for e in self.evidence if e.file]
-
-
-@dataclass(frozen=True)
-class Receipt:
-    code: str
-    public_no: str
 
 
 @dataclass(frozen=True)

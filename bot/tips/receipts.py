@@ -18,7 +18,8 @@ GROUPS, GROUP_LEN = 4, 5
 SALT_BYTES = 16
 SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}  # ~16 MiB and tens of ms per try
 _LOOK_ALIKES = str.maketrans({"0": "O", "1": "I", "L": "I"})
-PATTERN = re.compile(r"(?i)\b[2-9a-z]{5}(?:[- ]?[2-9a-z]{5}){3}\b")
+_CHAR = "[2-9A-HJKMNP-Z]"  # the alphabet, any case (flag below)
+PATTERN = re.compile(rf"(?i)(?<![0-9A-Z]){_CHAR}{{5}}(?:[- ]?{_CHAR}{{5}}){{3}}(?![0-9A-Z])")
 
 
 def new_code() -> str:
@@ -36,6 +37,12 @@ def normalise(text: str) -> str | None:
     if any(c not in ALPHABET for c in chars):
         return None
     return "-".join(chars[i : i + GROUP_LEN] for i in range(0, len(chars), GROUP_LEN))
+
+
+def contains_code(text: str) -> bool:
+    """Whether `text` holds something shaped like a receipt code. Four five-letter words in a row are not
+    one (Indonesian has plenty without I, L or O), so a spaced-out candidate needs a digit."""
+    return any(" " not in m.group(0) or any(c.isdigit() for c in m.group(0)) for m in PATTERN.finditer(text))
 
 
 def locator(code: str, key: bytes) -> str:

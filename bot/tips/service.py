@@ -1,28 +1,31 @@
 """The tip service: drafts, sending a report, following it up by receipt code, notices, and retention.
 
-Users are named here only by `user_key`, a keyed hash made by the caller (bot/identity.py); no Telegram
-id reaches this module. Free text is sealed before it is stored, and the receipt code leaves only as
-the `Receipt` returned to the one user who sent the report.
+Users are named here only by `user_key`, a keyed hash made by the caller (bot/keys.py); no Telegram
+id reaches this module. Free text is sealed before it is stored. The receipt code leaves only as the
+`Receipt` for the one user who sent the report, kept sealed in their draft's row until they confirm saving
+it; then the row goes, and nothing written links them to the report.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from bot.crypto import CryptoError, Vault
 from bot.store.tips import NewEvidence, NewReport, TipStore
 from bot.tips import receipts
 from bot.tips.evidence import CleanFile, EvidenceFiles
-from bot.tips.model import CLOSED, STATUSES, Draft, EvidenceItem, Receipt, ReportEvent, ReportView
+from bot.tips.model import CLOSED, MAX_EVIDENCE, SENT, STATUSES, Draft, EvidenceItem, Receipt, ReportEvent, ReportView
 
 log = logging.getLogger(__name__)
 
 WIB = timezone(timedelta(hours=7))  # the date users mean when they type "hari ini"
-DRAFT_TTL = timedelta(hours=24)
-ORPHAN_GRACE = timedelta(hours=1)
+DRAFT_DAYS = 1  # a draft (or an unconfirmed receipt) untouched since before yesterday is deleted
+MAX_RETRY_DELAY = 300.0
 
 
 def today_wib() -> date:
@@ -53,6 +56,8 @@ class TipService:
         self.files = files
         self._locator_key = locator_key
         self.draft_keys: set[str] = set()  # who has a draft, so their next message resumes it after a restart
+        self._orphans: set[str] = set()  # evidence files nothing named at the last sweep
+        self._not_before: dict[int, float] = {}  # notice id -> monotonic time of its next attempt (memory only)
 
     async def open(self) -> None:
         self.draft_keys = await self.store.draft_keys()
@@ -67,8 +72,8 @@ class TipService:
         try:
             return Draft.from_dict(self.vault.open_json(body, "draft"))
         except (CryptoError, TypeError, ValueError):
-            log.warning("a draft could not be read and was discarded")
-            await self.store.delete_draft(user_key)
+            # never deleted: only a new draft the user starts replaces it
+            log.warning("a draft could not be read; it is kept, and the user may start a new one")
             self.draft_keys.discard(user_key)
             return None
 
@@ -85,12 +90,25 @@ class TipService:
 
     async def store_file(self, clean: CleanFile) -> EvidenceItem:
         name = await asyncio.to_thread(self.files.write, clean.data)
+        midnight = datetime.combine(date.today(), datetime.min.time()).timestamp()
+        os.utime(self.files.folder / name, (midnight, midnight))  # the file's times say the day, not the moment
         return EvidenceItem(kind=clean.kind, mime=clean.mime, size=len(clean.data), file=name)
+
+    async def room_for_evidence(self, report_id: int) -> int:
+        """How many more items a report takes: as many in all as the form does (follow-ups included)."""
+        count, _size = await self.store.evidence_count(report_id)
+        return max(0, MAX_EVIDENCE - count)
 
     # ------------------------------------------------------------------ sending
 
+    async def pending_receipt(self, user_key: str) -> Draft | None:
+        """The user's sent report awaiting their confirmation that the receipt is saved, if any."""
+        draft = await self.load_draft(user_key)
+        return draft if draft and draft.step == SENT else None
+
     async def submit(self, user_key: str, draft: Draft) -> Receipt:
-        """Commit the report, its admin notice and the draft's deletion in one transaction."""
+        """Commit the report and its admin notice, and shrink the draft to the sealed receipt, in one
+        durable transaction: the receipt can be shown again after any failure until it is confirmed."""
         code = receipts.new_code()
         code_hash = await asyncio.to_thread(receipts.hash_code, code)
         body = {
@@ -108,10 +126,12 @@ class TipService:
             body=self.vault.seal_json(body, "report"),
         )
         evidence = [self._new_evidence(e) for e in draft.evidence]
-        _report_id, public_no = await self.store.create_report(user_key, report, evidence, today_wib())
-        self.draft_keys.discard(user_key)
-        log.info("a report was received")
-        return Receipt(code, public_no)
+
+        def pending(public_no: str) -> bytes:
+            return self.vault.seal_json(Draft.sent(Receipt(code, public_no), draft.first_message_id).to_dict(), "draft")
+
+        _report_id, public_no = await self.store.create_report(user_key, report, evidence, today_wib(), pending)
+        return Receipt(code, public_no)  # no log line: its time would mark the report
 
     def _new_evidence(self, item: EvidenceItem) -> NewEvidence:
         link = self.vault.seal(item.url.encode(), "link") if item.url else None
@@ -235,8 +255,12 @@ class TipService:
     # ------------------------------------------------------------------ notices to admins
 
     async def due_notices(self) -> list[Notice]:
+        """Notices whose next attempt is due (the backoff lives in memory; after a restart all are due)."""
         notices = []
-        for row in await self.store.due_notices(datetime.now(UTC).isoformat(timespec="seconds")):
+        now = time.monotonic()
+        for row in await self.store.notices():
+            if self._not_before.get(row["id"], 0.0) > now:
+                continue
             report = await self.store.report(row["report_id"]) if row["report_id"] else None
             if report is None:
                 await self.store.notice_sent(row["id"])  # its report is gone; nothing to announce
@@ -253,20 +277,25 @@ class TipService:
             notices.append(Notice(row["id"], row["kind"], row["attempts"], fields))
         return notices
 
+    async def claim(self, notice: Notice) -> bool:
+        return await self.store.claim_notice(notice.id, notice.attempts)
+
     async def notice_sent(self, notice: Notice) -> None:
+        self._not_before.pop(notice.id, None)
         await self.store.notice_sent(notice.id)
 
     async def notice_failed(self, notice: Notice, delay: float, error: str) -> None:
-        due = datetime.now(UTC) + timedelta(seconds=delay)
-        await self.store.notice_failed(notice.id, due.isoformat(timespec="seconds"), error)
+        self._not_before[notice.id] = time.monotonic() + delay
+        await self.store.notice_failed(notice.id, error)
 
     # ------------------------------------------------------------------ retention
 
     async def purge(self, retention_days: int) -> dict[str, int]:
-        """Abandoned drafts (24 h), closed reports past retention, and evidence files nothing refers to."""
-        now = datetime.now(UTC)
+        """Abandoned drafts and unconfirmed receipts, closed reports past retention, and evidence files
+        nothing refers to."""
         drafts = 0
-        for user_key, _body in await self.store.drafts(updated_before=(now - DRAFT_TTL).isoformat(timespec="seconds")):
+        stale = (date.today() - timedelta(days=DRAFT_DAYS)).isoformat()
+        for user_key, _body in await self.store.drafts(updated_before=stale):
             await self.discard_draft(user_key)
             drafts += 1
         today = today_wib()
@@ -275,23 +304,23 @@ class TipService:
             for name in await self.store.purge_report(report_id, today):
                 self.files.delete(name)
             reports += 1
-        orphans = await self._delete_orphans(now)
+        orphans = await self._delete_orphans()
         if drafts or reports or orphans:
             log.info("retention: %d drafts, %d reports, %d orphan files removed", drafts, reports, orphans)
         return {"drafts": drafts, "reports": reports, "orphans": orphans}
 
-    async def _delete_orphans(self, now: datetime) -> int:
-        """Files left by a crash between saving a file and saving the draft that names it."""
+    async def _delete_orphans(self) -> int:
+        """Files left by a crash between saving a file and saving the draft that names it. A file is deleted
+        when two sweeps in a row (an hour apart) found nothing naming it: file times are set to the day, so
+        they cannot tell a file just written from an old one."""
         used = await self.store.evidence_files()
         for _key, body in await self.store.drafts():
             try:
                 used.update(Draft.from_dict(self.vault.open_json(body, "draft")).files)
             except (CryptoError, TypeError, ValueError):
                 continue
-        removed = 0
-        for name in self.files.names() - used:
-            path = self.files.folder / name
-            if now.timestamp() - path.stat().st_mtime > ORPHAN_GRACE.total_seconds():
-                self.files.delete(name)
-                removed += 1
+        unnamed = self.files.names() - used
+        for name in unnamed & self._orphans:
+            self.files.delete(name)
+        removed, self._orphans = len(unnamed & self._orphans), unnamed - self._orphans
         return removed

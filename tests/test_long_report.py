@@ -1,0 +1,101 @@
+"""A report as long as the form allows, through the real Application and the fake Bot API: the reporter's review,
+the reviewer's view and the export all carry the whole description (security review 2026-12, finding 3)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from tests.botenv import running_bot
+from tests.fake_telegram import Call, utf16_len
+from tests.tipchat import Chat, buttons, data_of
+
+OWNER = 9101
+FAMILY = "\U0001f469\u200d\U0001f469\u200d\U0001f467"  # an emoji built with zero-width joiners
+
+
+def long_description() -> str:
+    """4,000 characters in paragraphs, with `&` runs, text that looks like tags, and emoji."""
+    paras = []
+    for i in range(1, 40):
+        paras.append(
+            f"Paragraf {i}: kepala dinas & staf menulis <b>bukan tag</b> & <blockquote> di grup 😀 {FAMILY}, "
+            + "lalu mengajak pegawai memilih calon nomor urut dua. " * (i % 4)
+            + "&" * (i * 37 % 90)
+        )
+        if i == 9:
+            paras.append("&" * 900)  # longer than a message once escaped to &amp;
+    text = "\n\n".join(paras)[:4000]
+    return text[:-1] + "." if text[-1].isspace() else text
+
+
+@pytest.fixture
+async def env(tmp_path):
+    async with running_bot(tmp_path / "data", admin_ids=frozenset({OWNER})) as e:
+        yield e
+
+
+def failures(env) -> list[str]:
+    return [f"{c.method}: {c.error}" for c in env.fake.calls if not c.ok]
+
+
+def has_button(call: Call, prefix: str) -> bool:
+    return any(b.get("callback_data", "").startswith(prefix) for b in buttons(call))
+
+
+async def until_button(env, chat: Chat, prefix: str) -> list[Call]:
+    """The bot's new messages to `chat`, up to the one carrying a `prefix` button (fails fast on a rejected call)."""
+
+    def done() -> bool:
+        return bool(failures(env)) or any(has_button(c, prefix) for c in chat._messages()[chat.seen :])
+
+    await env.fake.wait_for(done, timeout=15)
+    assert not failures(env)
+    new = chat._messages()[chat.seen :]
+    last = next(i for i, c in enumerate(new) if has_button(c, prefix))
+    chat.seen += last + 1
+    return new[: last + 1]
+
+
+def squashed(text: str) -> str:
+    """Text without whitespace: chunks may drop the space or line break they were split at."""
+    return "".join(text.split())
+
+
+async def test_a_4000_character_report_reaches_the_reviewer_whole(env):
+    description = long_description()
+    assert len(description) == 4000 and "\n\n" in description and utf16_len(description) <= 4096  # one message
+    reporter = Chat(env.fake, 6301)
+    _intro, category = await reporter.say("/lapor", count=2)
+    [election] = await reporter.press(category, "L:c:media-sosial")
+    await reporter.press(election, "L:e:pilkada")
+    [province] = await reporter.say("Kepala Bidang & <Wakil> Dinas")
+    await reporter.press(province, "L:p:34")
+    await reporter.say("Kab. Sleman")
+    await reporter.say("17/9/2024")
+    [evidence] = await reporter.say(description)
+    [evidence] = await reporter.say("lihat https://instagram.com/p/contoh123?a=1&b=2")
+    env.fake.press(reporter.user, env.fake.message_of(evidence), data_of(evidence, "L:done"))
+    review = await until_button(env, reporter, "L:send")
+    assert len(review) >= 2 and "Periksa laporan" in review[0].text
+    assert squashed(description) in squashed("".join(c.text for c in review))
+    [receipt] = await reporter.press(review[-1], "L:send")
+    assert "Laporan diterima" in receipt.text
+    await reporter.press(receipt, "L:saved")
+
+    owner = Chat(env.fake, OWNER)
+    [listing] = await owner.say("/tips")
+    env.fake.press(owner.user, env.fake.message_of(listing), data_of(listing, "A:o:"))
+    opened = await until_button(env, owner, "A:s:")
+    seen = "".join(c.text for c in opened)
+    assert len(opened) >= 2 and squashed(description) in squashed(seen)
+    assert "<b>bukan tag</b>" in seen and "Kepala Bidang & <Wakil> Dinas" in seen and FAMILY in seen
+
+    env.fake.send_text(owner.user, "/export")
+    await env.fake.wait_for(lambda: env.fake.sent(OWNER, "sendDocument"))
+    [document] = env.fake.sent(OWNER, "sendDocument")
+    [row] = list(csv.DictReader(io.StringIO(document.params["document"]["content"].decode("utf-8-sig"))))
+    assert row["description"] == description
+    assert not failures(env)

@@ -128,6 +128,7 @@ def configure_logging(level: int = logging.INFO, token: str | None = None) -> No
     # httpx logs every request URL at INFO, and the URL holds the bot token
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # "next run at 20:49:34" on every job run
     if token:
         for handler in logging.getLogger().handlers:
             handler.addFilter(RedactToken(token))

@@ -79,20 +79,29 @@ def rules(action: str, a: object = "", b: object = "") -> str:
 
 
 _ARITY = {"r": 2, "o": 3, "v": 3, "T": 0, "t": 2, "l": 1, "L": 2, "S": 1, "A": 3, "U": 3, "R": 3}
+_NUMBERS = {"r": (1,), "o": (2,), "v": (2,), "t": (1,), "U": (1,)}  # where a format has an id or page number
 
 
 def parse(data: str | None) -> Callback | None:
-    """None for anything this bot did not make (old buttons, forged data)."""
+    """None for anything this bot did not make (old buttons, forged data), such as a question id that is
+    not a number the database could hold."""
     if not data or len(data.encode()) > MAX_BYTES:
         return None
     kind, *args = data.split(":")
     if _ARITY.get(kind) != len(args):
         return None
+    if any(as_int(args[i], -1) < 0 for i in _NUMBERS.get(kind, ())):
+        return None
     return Callback(kind, tuple(args))
 
 
+MAX_ID = 2**63 - 1  # SQLite's largest INTEGER; every id and page number in callback_data is below it
+
+
 def as_int(value: str, default: int = 0) -> int:
-    try:
-        return max(0, int(value))
-    except ValueError:
+    """A number field of callback_data; `default` for anything this bot would not have written there (not
+    plain digits, or too large for the database), so forged data reads as an old button, not a crash."""
+    if not (value.isascii() and value.isdigit()):
         return default
+    number = int(value)
+    return number if number <= MAX_ID else default

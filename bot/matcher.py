@@ -12,6 +12,7 @@ base only knows neutrality rules, and a confident wrong answer is worse than non
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 from collections import Counter
@@ -40,6 +41,7 @@ OVERLAP_WEIGHT = 0.2  # share of the IDF-weighted word overlap with the rule's b
 BM25_K1, BM25_B = 1.2, 0.75
 CANDIDATE_RULES = 16  # rules (best by BM25) whose entries are scored in full
 TYPO_CUTOFF = 84  # an unknown query word is read as the known word this close to it
+TYPO_CACHE_SIZE = 10_000  # unknown words remembered with their correction (a bounded LRU: users type anything)
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ class Matcher:
             weights = {t: self.idf[t] for t in set(tokens)}
             self.entries.append(_Entry(index, " ".join(tokens), weights, sum(weights.values())))
         self._entry_texts = [e.text for e in self.entries]
-        self._typo_cache: dict[str, str | None] = {}
+        self._nearest_known = functools.lru_cache(maxsize=TYPO_CACHE_SIZE)(self._find_nearest_known)
         # BM25 over one document per rule, normalised so a query whose every word is in a rule scores near 1
         self._rule_tf: list[Counter[str]] = [Counter() for _ in self.rules]
         for index, tokens in texts:
@@ -144,10 +146,11 @@ class Matcher:
     def _correct(self, token: str) -> str:
         if token in self.idf or len(token) < 4 or token.isdigit():
             return token
-        if token not in self._typo_cache:
-            hit = process.extractOne(token, self.vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
-            self._typo_cache[token] = hit[0] if hit else None
-        return self._typo_cache[token] or token
+        return self._nearest_known(token) or token
+
+    def _find_nearest_known(self, token: str) -> str | None:
+        hit = process.extractOne(token, self.vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
+        return hit[0] if hit else None
 
     def _score(self, tokens: list[str]) -> dict[int, float]:
         """BM25 over whole rules picks the candidates; only their entries get the costlier entry scores,

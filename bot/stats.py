@@ -68,15 +68,18 @@ async def compute(store: SqliteStore, days: int) -> Stats:
 
 
 def questions_chart(stats: Stats) -> bytes:
-    """A PNG bar chart of questions per day, split by how they were answered (matplotlib, headless)."""
-    import matplotlib
+    """A PNG bar chart of questions per day, split by how they were answered.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    It is drawn in a worker thread, two admins' /stats at once in two threads: so a Figure of its own on an
+    Agg canvas, never pyplot, whose current-figure registry is one global state shared by every thread."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     days = [stats.since + timedelta(days=i) for i in range(stats.days + 1)]
     keys = [d.isoformat() for d in days]
-    fig, ax = plt.subplots(figsize=(8, 3.5), dpi=110)
+    fig = Figure(figsize=(8, 3.5), dpi=110)
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
     bottom = [0] * len(days)
     for status, label, colour in (("answer", "terjawab", "#2e7d32"), ("ambiguous", "pilihan", "#f9a825"),
                                   ("none", "tidak terjawab", "#c62828")):  # fmt: skip
@@ -90,5 +93,4 @@ def questions_chart(stats: Stats) -> bytes:
     fig.tight_layout()
     out = io.BytesIO()
     fig.savefig(out, format="png")
-    plt.close(fig)
     return out.getvalue()

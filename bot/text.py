@@ -9,6 +9,7 @@ dropped. Negations and modals (tidak, bukan, boleh, wajib, ...) are never droppe
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -17,13 +18,14 @@ from pathlib import Path
 import yaml
 from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from bot.kb_files import NoAnchorLoader as _Loader  # knowledge/ YAML: no anchors or aliases
 
 _URL = re.compile(r"(?:https?://|www\.)\S+|@\w+")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _REPEAT3 = re.compile(r"([a-z])\1{2,}")
 _DIGIT_SUFFIX2 = re.compile(r"^([a-z]{3,})2$")  # "boleh2" -> "boleh" (reduplication)
 _PARTICLE = re.compile(r"^([a-z0-9]{2,}?)(?:nya|lah|kah|pun)$")
+WORD_CACHE_SIZE = 20_000  # words remembered: the knowledge base's few thousand and what users type most
 
 
 @dataclass(frozen=True)
@@ -66,12 +68,17 @@ class Lexicon:
 
 
 class Normaliser:
-    """Turns text into tokens; every per-word step is cached, so repeated words cost a dict lookup."""
+    """Turns text into tokens; every per-word step is cached, so repeated words cost a dict lookup.
+
+    The cache is a bounded LRU: users type any string at all (typos, numbers, other languages), and an
+    unbounded dict would grow with every new one for as long as the bot runs. lru_cache is also safe to
+    share with the threads that rebuild the matcher and group unanswered questions."""
 
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
-        self._stemmer = StemmerFactory().create_stemmer()
-        self._word_cache: dict[str, tuple[str, ...]] = {}
+        # Sastrawi's own CachedStemmer keeps every word it ever saw; the LRU below caches for it, bounded
+        self._stemmer = StemmerFactory().create_stemmer().delegatedStemmer
+        self._word = functools.lru_cache(maxsize=WORD_CACHE_SIZE)(self._resolve)
         self._phrase_re = (
             re.compile(r"\b(" + "|".join(map(re.escape, sorted(lexicon.phrases, key=len, reverse=True))) + r")\b")
             if lexicon.phrases
@@ -95,12 +102,6 @@ class Normaliser:
 
     def is_in_domain(self, tokens: list[str]) -> bool:
         return any(tok in self.domain_terms for tok in tokens)
-
-    def _word(self, raw: str) -> tuple[str, ...]:
-        cached = self._word_cache.get(raw)
-        if cached is None:
-            cached = self._word_cache[raw] = self._resolve(raw)
-        return cached
 
     def _resolve(self, raw: str) -> tuple[str, ...]:
         lex = self.lexicon

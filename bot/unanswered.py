@@ -6,6 +6,7 @@ is rebuilt at once), or dismisses it. Nothing here knows Telegram; bot/handlers/
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -29,6 +30,45 @@ class QuestionGroup:
     suggestions: tuple[str, ...]  # rule ids the matcher thinks closest
 
 
+@dataclass(frozen=True)
+class OpenQuestion:
+    """A question nobody could answer, as the grouping needs it (plain data, safe to hand to a thread)."""
+
+    id: int
+    query: str
+    down: bool  # has a 👎
+
+
+def cluster(engine: Engine, questions: list[OpenQuestion], limit: int) -> list[QuestionGroup]:
+    """Questions (newest first) grouped by similar wording, the largest `limit` groups first. CPU-bound, and
+    touches nothing but the engine: run it in a thread."""
+    clusters: list[tuple[str, list[OpenQuestion]]] = []
+    for question in questions:
+        norm = " ".join(engine.normaliser.tokens(question.query)) or question.query.lower()
+        for rep, members in clusters:
+            if fuzz.token_set_ratio(norm, rep) >= SIMILAR:
+                members.append(question)
+                break
+        else:
+            clusters.append((norm, [question]))
+    clusters.sort(key=lambda c: len(c[1]), reverse=True)
+    groups = []
+    for _rep, members in clusters[:limit]:
+        first = members[0]
+        result = engine.matcher.match(first.query)
+        groups.append(
+            QuestionGroup(
+                id=first.id,
+                text=first.query,
+                count=len(members),
+                downvoted=sum(1 for m in members if m.down),
+                ids=tuple(m.id for m in members),
+                suggestions=tuple(c.rule.id for c in result.candidates[:2]),
+            )
+        )
+    return groups
+
+
 class UnansweredService:
     def __init__(self, store: SqliteStore, rules: RuleService) -> None:
         self.store = store
@@ -42,31 +82,10 @@ class UnansweredService:
             "EXISTS (SELECT 1 FROM votes v WHERE v.question_id = q.id AND v.vote = -1)) ORDER BY q.id DESC LIMIT 1000",
             (since,),
         )
-        clusters: list[tuple[str, list]] = []
-        for row in rows:
-            norm = " ".join(engine.normaliser.tokens(row["query"])) or row["query"].lower()
-            for rep, members in clusters:
-                if fuzz.token_set_ratio(norm, rep) >= SIMILAR:
-                    members.append(row)
-                    break
-            else:
-                clusters.append((norm, [row]))
-        clusters.sort(key=lambda c: len(c[1]), reverse=True)
-        groups = []
-        for _rep, members in clusters[:limit]:
-            first = members[0]
-            result = engine.matcher.match(first["query"])
-            groups.append(
-                QuestionGroup(
-                    id=first["id"],
-                    text=first["query"],
-                    count=len(members),
-                    downvoted=sum(1 for m in members if m["down"]),
-                    ids=tuple(m["id"] for m in members),
-                    suggestions=tuple(c.rule.id for c in result.candidates[:2]),
-                )
-            )
-        return groups
+        questions = [OpenQuestion(row["id"], row["query"], bool(row["down"])) for row in rows]
+        # comparing every question with every group is about 300 ms for 1,000 questions: off the event loop,
+        # so everyone else is answered meanwhile (the normaliser's and matcher's caches are thread-safe)
+        return await asyncio.to_thread(cluster, engine, questions, limit)
 
     async def _group_of(self, engine: Engine, question_id: int) -> QuestionGroup | None:
         return next((g for g in await self.groups(engine, limit=1000) if question_id in g.ids), None)

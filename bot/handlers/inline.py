@@ -34,4 +34,6 @@ async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         )
         for rule in rules[:MAX_RESULTS]
     ]
-    await query.answer(results, cache_time=300, is_personal=False)
+    # personal: the results are in this user's language, and Telegram would otherwise serve its cached copy of
+    # them to anyone typing the same query (Indonesian users would get English answers, and the other way)
+    await query.answer(results, cache_time=300, is_personal=True)

@@ -1,0 +1,78 @@
+"""One chat flooding the bot must not stall the others (bot/updates.py): a chat waits for its own turn
+without holding one of the Application's concurrency slots, and its queue is bounded."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+import bot.app
+from bot import updates
+from bot.handlers import questions
+from tests.botenv import running_bot
+
+FLOODER, OTHER = 5001, 5002
+QUESTION = "pns jadi anggota parpol"
+
+
+@pytest.fixture
+def gate(monkeypatch) -> asyncio.Event:
+    """The flooding chat's questions wait here until the test opens it: a chat whose answer is slow."""
+    opened = asyncio.Event()
+    original = questions.answer_question
+
+    async def slow_for_the_flooder(message, s, update, question):
+        if update.effective_chat.id == FLOODER:
+            await opened.wait()
+        await original(message, s, update, question)
+
+    monkeypatch.setattr(questions, "answer_question", slow_for_the_flooder)
+    return opened
+
+
+async def _other_chat_is_answered_during_a_flood(tmp_path, gate: asyncio.Event, beyond_slots: int) -> tuple[int, list]:
+    """One chat sends `beyond_slots` more questions than the Application has slots, then another chat one;
+    the other's answer must come while the flooding chat is still stuck on its first. Returns the size of
+    the flood and the flooding chat's answers once it is let through."""
+    async with running_bot(tmp_path / "data") as env:
+        fake = env.fake
+        flood = env.app.update_processor.max_concurrent_updates + beyond_slots
+        try:
+            for _ in range(flood):
+                fake.send_text(fake.user(FLOODER), QUESTION)
+            fake.send_text(fake.user(OTHER), QUESTION)
+            [answer] = await fake.wait_messages(OTHER, 1, timeout=20)
+            assert "DILARANG" in answer.text
+            assert fake.messages_to(FLOODER) == []  # still on its first question
+        finally:
+            gate.set()  # else the Application waits for the flood forever when it stops
+        await fake.wait_messages(FLOODER, min(flood, 1 + updates.MAX_WAITING_PER_CHAT), timeout=60)
+        await asyncio.sleep(0.3)  # nothing more comes
+        return flood, fake.messages_to(FLOODER)
+
+
+async def test_a_flood_beyond_every_slot_leaves_other_chats_answered_and_is_cut_at_the_queue_bound(
+    tmp_path, gate, caplog
+):
+    with caplog.at_level(logging.WARNING, logger="bot.updates"):
+        flood, answered = await _other_chat_is_answered_during_a_flood(tmp_path, gate, 44)  # 300 of 256 slots
+    # the first one, then the 50 that waited behind it; the rest was dropped and logged
+    assert len(answered) == 1 + updates.MAX_WAITING_PER_CHAT
+    drops = [r.getMessage() for r in caplog.records if r.name == "bot.updates"]
+    assert f"dropped {flood - 1 - updates.MAX_WAITING_PER_CHAT} updates" in drops[-1]
+    assert not [m for m in drops if str(FLOODER) in m or "parpol" in m]  # no user data in the log
+
+
+async def test_a_chat_waiting_for_its_turn_holds_no_slot(tmp_path, gate, monkeypatch):
+    """With 4 slots and a flood of 10 (within the per-chat bound, so nothing is dropped), the other chat
+    still gets a slot: the flooding chat's 9 waiting updates hold none."""
+
+    class FourSlots(updates.PerChatUpdateProcessor):
+        def __init__(self, _max_concurrent_updates: int | None = None) -> None:
+            super().__init__(4)
+
+    monkeypatch.setattr(bot.app, "PerChatUpdateProcessor", FourSlots)
+    flood, answered = await _other_chat_is_answered_during_a_flood(tmp_path, gate, 6)
+    assert flood == 10 and len(answered) == 10

@@ -493,12 +493,12 @@ class FakeTelegram:
         chat_id = int(params["chat_id"])
         for message_id in ids:
             self._messages.pop((chat_id, int(message_id)), None)
-        return True, None
+        return True, Call("deleteMessages", {**params, "message_ids": [int(i) for i in ids]}, True, True)
 
     def _api_deleteMessage(self, params):
         if self._messages.pop((int(params["chat_id"]), int(params["message_id"])), None) is None:
             raise ApiError("Bad Request: message to delete not found")
-        return True, None
+        return True, Call("deleteMessage", params, True, True)
 
     def _api_answerCallbackQuery(self, params):
         if len(params.get("text") or "") > 200:

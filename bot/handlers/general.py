@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import TimedOut
 from telegram.ext import ContextTypes
 
 from bot import callbacks
@@ -85,6 +86,9 @@ async def on_stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the failure (never the update: it carries user ids and text) and tell the user."""
+    if isinstance(context.error, TimedOut):  # the request probably arrived: an error message would mislead
+        log.warning("a request to Telegram timed out (not retried: it may have been carried out)")
+        return
     log.error("handler failed: %s", type(context.error).__name__, exc_info=context.error)
     if not isinstance(update, Update):
         return

@@ -1,0 +1,215 @@
+"""Findings of the 2026-12 security review on the report flow, each through the real Application and the
+fake Bot API: text of reporters never becomes a stored question, the receipt survives any failure until it
+is confirmed, the form is cleared from the chat, one process per DATA_DIR, limits on follow-up evidence,
+forged votes, the token kept out of the log, and the storage details behind them."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import date, timedelta
+
+import pytest
+
+from bot.app import build_application
+from bot.config import Settings, SettingsError
+from bot.crypto import Vault
+from bot.keys import LEGACY_SCHEME, SCHEME, load_keys, load_master
+from bot.store.sqlite import SqliteStore
+from bot.store.tips import TipStore
+from tests.botenv import TOKEN, running_bot
+from tests.fake_telegram import FakeTelegram
+from tests.test_tips_bot import code_in, send_and_confirm
+from tests.test_tips_restart import BotProcess
+from tests.tipchat import Chat, data_of, fill_report
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def questions(data_dir) -> list[str]:
+    db = sqlite3.connect(data_dir / "netra.sqlite3")
+    try:
+        return [row[0] for row in db.execute("SELECT query FROM questions")]
+    finally:
+        db.close()
+
+
+async def test_a_reply_after_a_restart_and_a_code_in_a_sentence_are_never_stored(tmp_path):
+    data_dir = tmp_path / "data"
+    async with running_bot(data_dir, outbox_interval=0.1) as env:
+        chat = Chat(env.fake, 7001)
+        code = await send_and_confirm(chat, await fill_report(chat))
+        [status] = await chat.say(f"/status {code}")
+        [prompt] = await chat.press(status, "S:reply")
+        assert prompt.params["reply_markup"]["force_reply"] is True  # the client quotes the prompt
+        prompt_message = env.fake.message_of(prompt)
+    async with running_bot(data_dir) as env:  # a deploy: the follow-up session was in memory only
+        chat = Chat(env.fake, 7001)
+        reply = "Saya Sulistyowati, staf TU SMPN 3 Bantul, saya yang memotret spanduk itu."
+        [lost] = await chat.say(reply, reply_to=prompt_message)
+        assert "tidak" in lost.text and "tersimpan" in lost.text and "/status" in lost.text
+        [hint] = await chat.say(f"kode saya {code} gimana statusnya?")
+        assert "kode tanda terima" in hint.text
+        [answer] = await chat.say("boleh gak pns like postingan caleg?")
+        assert "LPR-" not in answer.text
+    stored = questions(data_dir)
+    assert stored == ["boleh gak pns like postingan caleg?"]  # only the real question
+
+
+async def test_the_receipt_survives_a_telegram_failure_and_a_restart_until_confirmed(tmp_path):
+    data_dir = tmp_path / "data"
+    async with running_bot(data_dir, retry_backoff=0.01) as env:
+        chat = Chat(env.fake, 7002)
+        review = await fill_report(chat)
+        env.fake.fail("sendMessage", "500", times=50, chat_id=7002)
+        env.fake.fail("editMessageReplyMarkup", "502", times=50)
+        env.fake.press(chat.user, env.fake.message_of(review), data_of(review, "L:send"))
+        tips = env.app.bot_data["services"].tips
+        for _ in range(300):
+            if await tips.store.count_reports(None) == 1:
+                break
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(1.0)  # the receipt's retries run out
+        assert not any(c.ok and "Laporan diterima" in (c.text or "") for c in env.fake.calls)  # never shown
+        env.fake.faults.clear()
+    async with running_bot(data_dir) as env:
+        chat = Chat(env.fake, 7002)
+        first, receipt = await chat.say("halo", count=2)  # any message shows the code again
+        assert "Simpan dulu" in first.text and "LPR-" in receipt.text
+        code = code_in(receipt)
+        [after] = await chat.press(receipt, "L:saved")
+        assert "7 hari kerja" in after.text
+        [status] = await chat.say(f"/status {code}")
+        assert "LPR-" in status.text
+        [plain] = await chat.say("halo")
+        assert "Simpan dulu" not in plain.text  # confirmed: nothing pending any more
+        assert not env.app.user_data.get(7002, {}).get("receipt")  # and no id -> code map in memory
+
+
+async def test_the_form_is_deleted_from_the_chat_once_the_code_is_saved(tmp_path):
+    async with running_bot(tmp_path / "data") as env:
+        chat = Chat(env.fake, 7003)
+        review = await fill_report(chat)
+        [receipt] = await chat.press(review, "L:send")
+        [after] = await chat.press(receipt, "L:saved")
+        [deletion] = env.fake.sent(method="deleteMessages")
+        ids = deletion.params["message_ids"]
+        receipt_id = env.fake.message_of(receipt)["message_id"]
+        assert max(ids) == receipt_id and len(ids) >= 15 and ids == list(range(min(ids), receipt_id + 1))
+        assert "sudah saya hapus" in after.text
+
+
+async def test_a_second_process_on_the_same_data_dir_is_refused(tmp_path):
+    async with running_bot(tmp_path / "data"):
+        with pytest.raises(SettingsError, match="another Netra process"):
+            build_application(Settings(bot_token=TOKEN, data_dir=tmp_path / "data"))
+    app = build_application(Settings(bot_token=TOKEN, data_dir=tmp_path / "data"))  # free again once stopped
+    await app.post_shutdown(app)
+
+
+async def test_follow_up_evidence_has_the_forms_limit_and_warns_about_metadata(tmp_path):
+    async with running_bot(tmp_path / "data") as env:
+        chat = Chat(env.fake, 7004)
+        code = await send_and_confirm(chat, await fill_report(chat, evidence=False))
+        [status] = await chat.say(f"/status {code}")
+        [ask] = await chat.press(status, "S:evidence")
+        [pdf] = await chat.send_document(PDF, "application/pdf")
+        assert "metadata" in pdf.text
+        links = " ".join(f"https://contoh.example/{i}" for i in range(20))
+        [saved] = await chat.say(links)
+        assert "tersimpan" in saved.text
+        [full] = await chat.send_document(PDF, "application/pdf")
+        assert "batasnya" in full.text
+        s = env.app.bot_data["services"]
+        report_id = await s.tips.find(code)
+        assert (await s.tips.store.evidence_count(report_id))[0] == 10
+        del ask
+
+
+async def test_votes_count_once_per_answered_question_and_forged_ones_are_refused(tmp_path):
+    async with running_bot(tmp_path / "data") as env:
+        chat = Chat(env.fake, 7005)
+        [answer] = await chat.say("boleh gak pns like postingan caleg?")
+        down = next(b["callback_data"] for row in answer.params["reply_markup"]["inline_keyboard"] for b in row
+                    if b.get("callback_data", "").startswith("v:-"))  # fmt: skip
+        _, sign, rule_id, question_id = down.split(":")
+        env.fake.press(chat.user, env.fake.message_of(answer), down)
+        await env.fake.wait_for(lambda: any("Terima kasih" in (c.params.get("text") or "")
+                                            for c in env.fake.sent(method="answerCallbackQuery")))  # fmt: skip
+        assert "kedaluwarsa" in await chat.press_for_alert(answer, down)  # twice
+        stranger = Chat(env.fake, 7006)
+        assert "kedaluwarsa" in await stranger.press_for_alert(answer, f"v:-:{rule_id}:{int(question_id) + 50}")
+        other_rule = next(r for r in env.app.bot_data["services"].engine.kb.rules if r != rule_id)
+        assert "kedaluwarsa" in await stranger.press_for_alert(answer, f"v:-:{other_rule}:{question_id}")
+        rows = await env.app.bot_data["services"].store.fetchall("SELECT * FROM votes")
+        assert len(rows) == 1
+        del sign
+
+
+async def test_a_rejected_token_never_reaches_the_log(tmp_path):
+    fake = FakeTelegram("999999:the-real-one")  # answers 401 to our token, as Telegram does for a revoked one
+    base = await fake.start()
+    bot = BotProcess(base, tmp_path / "data", tmp_path / "bot.log")
+    try:
+        await bot.start()
+        code = await asyncio.wait_for(bot.proc.wait(), timeout=60)
+    finally:
+        if bot.proc and bot.proc.returncode is None:
+            bot.proc.kill()
+        await fake.stop()
+    log = (tmp_path / "bot.log").read_text()
+    assert code == 2 and "BOT_TOKEN was rejected" in log
+    assert TOKEN not in log and TOKEN.split(":")[1] not in log
+
+
+# ---------------------------------------------------------------------- storage
+
+
+@pytest.fixture
+async def store(tmp_path):
+    store = SqliteStore(tmp_path / "netra.sqlite3")
+    await store.open()
+    yield store
+    await store.close()
+
+
+async def test_the_commit_before_a_receipt_is_durable(store):
+    async def synchronous() -> int:
+        async with store.db.execute("PRAGMA synchronous") as cur:
+            return (await cur.fetchone())[0]
+
+    assert await synchronous() == 1  # NORMAL
+    async with store.durable_transaction():
+        assert await synchronous() == 2  # FULL
+    assert await synchronous() == 1
+
+
+async def test_a_notice_attempt_is_claimed_once(store):
+    tips = TipStore(store)
+    await store.write("INSERT INTO outbox (kind, created_on) VALUES ('new_report', '2026-12-01')")
+    [row] = await tips.notices()
+    assert await tips.claim_notice(row["id"], 0) and not await tips.claim_notice(row["id"], 0)
+
+
+async def test_questions_and_votes_are_kept_for_the_retention_period_only(store):
+    old = await store.record_question("pertanyaan lama", "none", None, 0.0, "id")
+    await store.write("UPDATE questions SET asked_at = '2020-01-01' WHERE id = ?", (old,))
+    await store.record_question("pertanyaan baru", "none", None, 0.0, "id")
+    assert await store.purge_questions(date.today() - timedelta(days=180)) == 1
+    assert [q["query"] for q in await store.fetchall("SELECT query FROM questions")] == ["pertanyaan baru"]
+    [row] = await store.fetchall("SELECT asked_at FROM questions")
+    assert row["asked_at"] == date.today().isoformat()  # a day, not a moment
+
+
+async def test_a_database_from_before_the_key_check_keeps_opening(tmp_path, store):
+    master, _ = load_master(tmp_path, None)
+    sealed = Vault(master).seal_json({"description": "laporan lama"}, "report")  # sealed as before
+    await store.write(
+        "INSERT INTO reports (public_no, locator, code_hash, submitted_on, status, status_on, category, election, "
+        "province, body) VALUES ('LPR-2026-000001', 'x', x'00', '2026-11-01', 'baru', '2026-11-01', 'c', 'pemilu', "
+        "'35', ?)",
+        (sealed,),
+    )
+    keys = load_keys(tmp_path, store.path, None)
+    assert keys.scheme == LEGACY_SCHEME and keys.vault.open_json(sealed, "report") == {"description": "laporan lama"}
+    assert load_keys(tmp_path / "fresh", tmp_path / "fresh" / "netra.sqlite3", None).scheme == SCHEME

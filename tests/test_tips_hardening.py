@@ -184,6 +184,28 @@ async def test_the_commit_before_a_receipt_is_durable(store):
     assert await synchronous() == 1
 
 
+async def test_reads_never_see_another_coroutines_open_transaction(store):
+    inside, release = asyncio.Event(), asyncio.Event()
+
+    async def writer() -> None:
+        async with store.transaction() as db:
+            await db.execute(
+                "INSERT INTO questions (asked_at, query, status, confidence, lang) "
+                "VALUES ('2026-12-01', 'x', 'none', 0, 'id')"
+            )
+            inside.set()
+            await release.wait()
+            raise RuntimeError("rolled back")
+
+    task = asyncio.create_task(writer())
+    await inside.wait()
+    assert await store.fetchall("SELECT * FROM questions") == []  # not yet committed, and never will be
+    release.set()
+    with pytest.raises(RuntimeError):
+        await task
+    assert await store.fetchall("SELECT * FROM questions") == []
+
+
 async def test_a_notice_attempt_is_claimed_once(store):
     tips = TipStore(store)
     await store.write("INSERT INTO outbox (kind, created_on) VALUES ('new_report', '2026-12-01')")

@@ -28,7 +28,7 @@ from bot.handlers.evidence import download_evidence, has_file, refusal
 from bot.services import Services, services
 from bot.tips.dates import format_date
 from bot.tips.evidence import EvidenceError
-from bot.tips.form import URL
+from bot.tips.form import URL, strip_invisible
 from bot.tips.model import CLOSED, MAX_EVIDENCE, MAX_REPLY, EvidenceItem
 
 SESSION_SECONDS = 30 * 60
@@ -169,7 +169,7 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | 
     if found is None:
         return END
     s, lang, message, session = found
-    text = (message.text or "").strip()
+    text = strip_invisible(message.text or "").strip()
     if not text:
         await message.reply_text(s.ui("tip_text_expected", lang))
         return REPLY

@@ -235,3 +235,48 @@ async def test_a_database_from_before_the_key_check_keeps_opening(tmp_path, stor
     keys = load_keys(tmp_path, store.path, None)
     assert keys.scheme == LEGACY_SCHEME and keys.vault.open_json(sealed, "report") == {"description": "laporan lama"}
     assert load_keys(tmp_path / "fresh", tmp_path / "fresh" / "netra.sqlite3", None).scheme == SCHEME
+
+
+async def test_an_existing_database_migrates_without_keeping_what_it_no_longer_may(tmp_path):
+    from bot.store.migrations import MIGRATIONS
+
+    path = tmp_path / "netra.sqlite3"
+    db = sqlite3.connect(path)
+    for number, script in enumerate(MIGRATIONS[:5], start=1):
+        db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version={number};\nCOMMIT;")
+    db.executescript(
+        """
+        INSERT INTO user_settings VALUES ('8d51785299bf6a494e35ee92db405deb', 'en', '2026-12-01T19:22:17+00:00');
+        INSERT INTO tip_drafts VALUES ('k', '2026-12-01T19:22:17+00:00', x'01');
+        INSERT INTO questions (asked_at, query, status, confidence, lang)
+            VALUES ('2026-12-01T19:22:17+00:00', 'q', 'none', 0, 'id');
+        INSERT INTO votes (voted_at, rule_id, question_id, vote) VALUES ('2026-12-01T19:22:18+00:00', 'r', 1, -1);
+        INSERT INTO votes (voted_at, rule_id, question_id, vote) VALUES ('2026-12-01T19:22:19+00:00', 'r', 1, -1);
+        INSERT INTO outbox (kind, created_at, due_at, sent_at) VALUES ('new_report', '2026-12-01T19:22:17+00:00',
+            '2026-12-01T19:22:17+00:00', '2026-12-01T19:22:18+00:00');
+        INSERT INTO outbox (kind, created_at, due_at) VALUES ('new_report', '2026-12-01T19:22:17+00:00',
+            '2026-12-01T19:22:17+00:00');
+        INSERT INTO audit (at, actor_id, action, target) VALUES ('2026-12-01T19:49:22+00:00', 8123456789, 'denied',
+            'stats');
+        INSERT INTO audit (at, actor_id, action, target, after) VALUES ('2026-12-01T19:50:00+00:00', 9001,
+            'tips.note', 'LPR-2026-000001', '"pelapor mungkin staf TU"');
+        """
+    )
+    db.close()
+    store = SqliteStore(path)
+    await store.open()
+    try:
+        tables = {r["name"] for r in await store.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert "user_settings" not in tables and "key_check" in tables
+        assert [r["updated_on"] for r in await store.fetchall("SELECT updated_on FROM tip_drafts")] == ["2026-12-01"]
+        assert [r["asked_at"] for r in await store.fetchall("SELECT asked_at FROM questions")] == ["2026-12-01"]
+        assert len(await store.fetchall("SELECT * FROM votes")) == 1
+        [notice] = await store.fetchall("SELECT * FROM outbox")
+        assert notice["created_on"] == "2026-12-01" and "sent_at" not in dict(notice)
+        audit = [dict(r) for r in await store.fetchall("SELECT * FROM audit")]
+        assert [a["action"] for a in audit] == ["tips.note"] and audit[0]["after"] is None
+    finally:
+        await store.close()
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("netra.sqlite3*"))
+    for gone in (b"8d51785299bf6a494e35ee92db405deb", b"19:22:17", b"8123456789", b"pelapor mungkin"):
+        assert gone not in raw  # zeroed by secure_delete, and the WAL truncated

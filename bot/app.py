@@ -50,6 +50,7 @@ from bot.store.lock import DataDirBusy, DataDirLock
 from bot.store.sqlite import SqliteStore
 from bot.store.tips import TipStore
 from bot.throttle import KeyedLimit
+from bot.tips import receipts
 from bot.tips.evidence import EvidenceFiles
 from bot.tips.form import TipForm, categories_from_topics, load_provinces
 from bot.tips.service import TipService
@@ -188,6 +189,8 @@ def build_application(settings: Settings, max_rate: float = 30, retry_backoff: f
                 "and keep it elsewhere (README, Privacy)", settings.data_dir,
             )  # fmt: skip
         await svc.tips.open()
+        if await store.forget_questions(receipts.contains_code):
+            await store.wipe()
         from_files = [*svc.engine.kb.rules.values(), *svc.engine.kb.retired.values()]
         await svc.rules.open(from_files)
         if differ := await svc.rules.differences(from_files):

@@ -17,6 +17,7 @@ from bot.crypto import Vault
 from bot.keys import LEGACY_SCHEME, SCHEME, load_keys, load_master
 from bot.store.sqlite import SqliteStore
 from bot.store.tips import TipStore
+from bot.tips import receipts
 from tests.botenv import TOKEN, running_bot
 from tests.fake_telegram import FakeTelegram
 from tests.test_tips_bot import code_in, send_and_confirm
@@ -250,6 +251,8 @@ async def test_an_existing_database_migrates_without_keeping_what_it_no_longer_m
         INSERT INTO tip_drafts VALUES ('k', '2026-12-01T19:22:17+00:00', x'01');
         INSERT INTO questions (asked_at, query, status, confidence, lang)
             VALUES ('2026-12-01T19:22:17+00:00', 'q', 'none', 0, 'id');
+        INSERT INTO questions (asked_at, query, status, confidence, lang)
+            VALUES ('2026-12-01T19:22:20+00:00', 'kode saya AQ8D2-2S425-EQFDS-ZH6HB gimana?', 'none', 0, 'id');
         INSERT INTO votes (voted_at, rule_id, question_id, vote) VALUES ('2026-12-01T19:22:18+00:00', 'r', 1, -1);
         INSERT INTO votes (voted_at, rule_id, question_id, vote) VALUES ('2026-12-01T19:22:19+00:00', 'r', 1, -1);
         INSERT INTO outbox (kind, created_at, due_at, sent_at) VALUES ('new_report', '2026-12-01T19:22:17+00:00',
@@ -266,6 +269,8 @@ async def test_an_existing_database_migrates_without_keeping_what_it_no_longer_m
     store = SqliteStore(path)
     await store.open()
     try:
+        assert await store.forget_questions(receipts.contains_code) == 1  # as the bot does at start-up
+        await store.wipe()
         tables = {r["name"] for r in await store.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert "user_settings" not in tables and "key_check" in tables
         assert [r["updated_on"] for r in await store.fetchall("SELECT updated_on FROM tip_drafts")] == ["2026-12-01"]
@@ -278,5 +283,5 @@ async def test_an_existing_database_migrates_without_keeping_what_it_no_longer_m
     finally:
         await store.close()
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("netra.sqlite3*"))
-    for gone in (b"8d51785299bf6a494e35ee92db405deb", b"19:22:17", b"8123456789", b"pelapor mungkin"):
+    for gone in (b"8d51785299bf6a494e35ee92db405deb", b"19:22:17", b"8123456789", b"pelapor mungkin", b"AQ8D2"):
         assert gone not in raw  # zeroed by secure_delete, and the WAL truncated

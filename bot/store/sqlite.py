@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -185,6 +185,17 @@ class SqliteStore:
                 (today_iso(), rule_id, question_id or None, question.query if question else None, vote),
             )
             return cur.rowcount == 1
+
+    async def forget_questions(self, matching: Callable[[str], bool]) -> int:
+        """Delete stored questions whose text `matching` flags (receipt codes recorded before that was
+        refused)."""
+        rows = await self.fetchall("SELECT id, query FROM questions")
+        doomed = [(row["id"],) for row in rows if matching(row["query"])]
+        if doomed:
+            async with self.transaction() as db:
+                await db.executemany("DELETE FROM votes WHERE question_id = ?", doomed)
+                await db.executemany("DELETE FROM questions WHERE id = ?", doomed)
+        return len(doomed)
 
     async def purge_questions(self, before: date) -> int:
         """Questions and votes older than the retention period: they served /unanswered and /stats."""

@@ -4,11 +4,13 @@ Rules come from two places: the YAML files in `knowledge/` (bot/kb_files.py) and
 revisions in the database (bot/rules.py). Both go through `assemble`, which checks every rule and collects
 each problem with where it was, its rule id and field, so nothing invalid is ever served and `kb validate`
 can list every problem at once. `rule_item` turns a rule back into the YAML schema (knowledge/README.md).
+A problem quotes the bad value with `shown`, cut short: the value can be anything an editor typed.
 """
 
 from __future__ import annotations
 
 import re
+import reprlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -27,6 +29,21 @@ _RULE_KEYS = {
 }  # fmt: skip
 _BASIS_KEYS = {"source", "article", "quote", "verified", "note"}
 _EN_KEYS = {"title", "answer", "questions", "caveat", "sanction"}
+MAX_SHOWN = 80  # characters of a bad value quoted in a problem
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 2, MAX_SHOWN, MAX_SHOWN
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = _REPR.maxfrozenset = 4
+
+
+def shown(value: Any) -> str:
+    """`value`'s repr, at most MAX_SHOWN characters however large or deeply nested the value is."""
+    text = _REPR.repr(value)
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
+
+
+def _name(value: Any) -> str:
+    """A key or an id as a problem names it: as it is if it is short text, else `shown`."""
+    return value if isinstance(value, str) and len(value) <= MAX_SHOWN else shown(value)
 
 
 @dataclass(frozen=True)
@@ -130,6 +147,14 @@ class Entry:
     file_topic: str | None = None
 
 
+def check_entry(sources: dict[str, Source], topics: dict[str, Topic], entry: Entry) -> list[Problem]:
+    """The problems of one rule on its own: its schema, not its links to other rules. Cheap enough to run in
+    a worker thread before the rule is checked with all the others."""
+    checker = _Checker(sources, topics, None, [])
+    checker.rule(entry, 0)
+    return checker.problems
+
+
 def assemble(
     sources: dict[str, Source],
     topics: dict[str, Topic],
@@ -156,7 +181,7 @@ def assemble(
     for rule in rules.values():
         for other in rule.related:
             if other not in named:
-                checker.problem(where[rule.id], rule.id, "related", f"unknown rule id {other!r}")
+                checker.problem(where[rule.id], rule.id, "related", f"unknown rule id {shown(other)}")
     active = {rid: _without_retired_links(r, rules) for rid, r in rules.items() if not r.retired}
     retired = {rid: r for rid, r in rules.items() if r.retired}
     return KnowledgeBase(sources, topics, active, checker.problems, retired)
@@ -186,7 +211,7 @@ class _Checker:
             return None
         rid = item.get("id")
         if not isinstance(rid, str) or not ID_PATTERN.match(rid) or len(rid) > MAX_RULE_ID:
-            message = f"must be kebab-case (a-z, 0-9, -), <= {MAX_RULE_ID} chars: {rid!r}"
+            message = f"must be kebab-case (a-z, 0-9, -), <= {MAX_RULE_ID} chars: {shown(rid)}"
             self.problem(where, f"#{index + 1}", "id", message)
             return None
         before = len(self.problems)
@@ -194,16 +219,16 @@ class _Checker:
         def bad(fld: str, message: str) -> None:
             self.problem(where, rid, fld, message)
 
-        for key in sorted(set(item) - _RULE_KEYS):
+        for key in sorted(map(_name, set(item) - _RULE_KEYS)):
             bad(key, "unknown field")
         topic = item.get("topic")
         if entry.file_topic is not None and topic != entry.file_topic:
-            bad("topic", f"must be {entry.file_topic!r} (the file's topic), got {topic!r}")
-        elif topic not in self.topics:
-            bad("topic", f"unknown topic {topic!r} (not in topics.yaml)")
+            bad("topic", f"must be {entry.file_topic!r} (the file's topic), got {shown(topic)}")
+        elif not isinstance(topic, str) or topic not in self.topics:
+            bad("topic", f"unknown topic {shown(topic)} (not in topics.yaml)")
         verdict = item.get("verdict")
         if verdict not in VERDICTS:
-            bad("verdict", f"must be one of {', '.join(VERDICTS)}, got {verdict!r}")
+            bad("verdict", f"must be one of {', '.join(VERDICTS)}, got {shown(verdict)}")
         title = _text(item.get("title"))
         if not title:
             bad("title", "missing or empty")
@@ -248,29 +273,30 @@ class _Checker:
             if not isinstance(item, dict):
                 self.problem(where, rid, fld, "must be a mapping {source, article, quote}")
                 continue
-            for key in sorted(set(item) - _BASIS_KEYS):
+            for key in sorted(map(_name, set(item) - _BASIS_KEYS)):
                 self.problem(where, rid, f"{fld}.{key}", "unknown field")
             source, article = item.get("source"), _text(item.get("article"))
-            if source not in self.sources:
-                self.problem(where, rid, f"{fld}.source", f"unknown source {source!r} (not in sources.yaml)")
+            if not isinstance(source, str) or source not in self.sources:
+                self.problem(where, rid, f"{fld}.source", f"unknown source {shown(source)} (not in sources.yaml)")
             if not article:
                 self.problem(where, rid, f"{fld}.article", "missing: cite the article (Pasal ... ayat ...)")
             elif not _ARTICLE.match(article):
-                self.problem(where, rid, f"{fld}.article", f"expected 'Pasal N ...', got {article!r}")
+                self.problem(where, rid, f"{fld}.article", f"expected 'Pasal N ...', got {shown(article)}")
             verified = item.get("verified", True)
             if not isinstance(verified, bool):
                 self.problem(where, rid, f"{fld}.verified", "must be true or false")
-            elif verified and self.laws_dir is not None and not (self.laws_dir / f"{source}.md").is_file():
-                self.problem(where, rid, f"{fld}.verified", f"no text of {source} to check: set verified: false")
+            elif verified and self.laws_dir is not None and not (self.laws_dir / f"{_name(source)}.md").is_file():
+                self.problem(where, rid, f"{fld}.verified", f"no text of {_name(source)} to check: set verified: false")
             quote, note = _text(item.get("quote")) or None, _text(item.get("note")) or None
-            out.append(Basis(str(source), article, quote, verified is not False, note))
+            # a bad source is only ever shown(): str() of an aliased value would expand it in full
+            out.append(Basis(source if isinstance(source, str) else "", article, quote, verified is not False, note))
         return tuple(out)
 
     def _translation(self, where: str, rid: str, raw: Any) -> Translation | None:
         if not isinstance(raw, dict):
             self.problem(where, rid, "en", "needs an English block {title, answer, questions}")
             return None
-        for key in sorted(set(raw) - _EN_KEYS):
+        for key in sorted(map(_name, set(raw) - _EN_KEYS)):
             self.problem(where, rid, f"en.{key}", "unknown field")
         title, answer = _text(raw.get("title")), _text(raw.get("answer"))
         questions = _strings(raw.get("questions")) or []

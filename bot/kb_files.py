@@ -1,6 +1,10 @@
 """The knowledge base as a folder of YAML files: reading it (`load_knowledge`, `read_entries`) and writing
 the rules back in the same schema and layout (`write_knowledge`), so an export can be reviewed as a diff,
 committed, or imported again.
+
+Every YAML the project reads from a file or an editor goes through `NoAnchorLoader`: the safe loader, with
+anchors and aliases refused. One alias can stand for a value millions of times the text's size (the
+"billion laughs"), which a check that formats the value would then expand (security review, finding 8).
 """
 
 from __future__ import annotations
@@ -24,9 +28,64 @@ from bot.kb import (
     Topic,
     assemble,
     rule_item,
+    shown,
 )
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+ANCHORS_REFUSED = "anchors and aliases (&name, *name) are not allowed"
+
+
+class AnchorError(yaml.MarkedYAMLError):
+    """The YAML has an anchor or an alias; `problem_mark` says where."""
+
+
+def _refuse_anchor(event: yaml.Event) -> None:
+    if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+        raise AnchorError(None, None, ANCHORS_REFUSED, event.start_mark)
+
+
+class _Guarded:
+    """What Python cannot build from YAML (an int of 5,000 digits, nesting past the recursion limit) comes
+    out as a YAMLError, the one kind callers catch, rather than as ValueError or RecursionError."""
+
+    def get_single_data(self) -> Any:
+        try:
+            return super().get_single_data()  # type: ignore[misc]
+        except (ValueError, RecursionError) as exc:
+            raise yaml.constructor.ConstructorError(None, None, str(exc)[:200], None) from None
+
+
+class PythonNoAnchorLoader(_Guarded, yaml.SafeLoader):
+    """The pure-Python safe loader, refusing anchors and aliases as it composes."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        _refuse_anchor(self.peek_event())
+        return super().compose_node(parent, index)
+
+
+NoAnchorLoader: type = PythonNoAnchorLoader
+if getattr(yaml, "__with_libyaml__", False):
+
+    class CNoAnchorLoader(_Guarded, yaml.CSafeLoader):
+        """libyaml's safe loader (several times faster, and it caps nesting), which composes in C: the text
+        is first read as events, refusing anchors and aliases, when it has a `&` or `*` anywhere at all (no
+        anchor or alias can be written without one, so most files skip that pass)."""
+
+        def __init__(self, stream: Any) -> None:
+            if not isinstance(stream, str | bytes):
+                stream = stream.read()
+            if any(mark in stream for mark in (("&", "*") if isinstance(stream, str) else (b"&", b"*"))):
+                for event in yaml.parse(stream, Loader=yaml.CBaseLoader):
+                    _refuse_anchor(event)
+            super().__init__(stream)
+
+    NoAnchorLoader = CNoAnchorLoader
+
+
+def load_yaml(text: str) -> Any:
+    """`text` read as YAML by `NoAnchorLoader`; yaml.YAMLError (AnchorError for anchors) if it cannot be."""
+    return yaml.load(text, Loader=NoAnchorLoader)
+
+
 SHARED_FILES = ("README.md", "sources.yaml", "topics.yaml", "lexicon.yaml", "slang.yaml", "provinces.yaml")
 WIDTH = 118  # lines as long as the hand-written files'
 
@@ -127,7 +186,7 @@ class _Folder:
 
     def _yaml(self, path: Path) -> Any:
         try:
-            return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+            return load_yaml(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             self._problem(path, None, None, "file is missing")
         except yaml.YAMLError as exc:
@@ -185,8 +244,8 @@ class _Folder:
                 item.get("url"), str(status), item.get("replaced_by"), item.get("note"),
             )  # fmt: skip
         for src in out.values():
-            if src.replaced_by and src.replaced_by not in out:
-                self._problem(path, src.id, "replaced_by", f"unknown source {src.replaced_by!r}")
+            if src.replaced_by and (not isinstance(src.replaced_by, str) or src.replaced_by not in out):
+                self._problem(path, src.id, "replaced_by", f"unknown source {shown(src.replaced_by)}")
         return out
 
     def topics(self) -> dict[str, Topic]:
@@ -196,5 +255,5 @@ class _Folder:
             if isinstance(item, dict) and all(isinstance(item.get(k), str) for k in ("id", "title", "en")):
                 out[item["id"]] = Topic(item["id"], item["title"], item["en"])
             else:
-                self._problem(path, None, "topics", f"each topic needs id, title and en: {item!r}")
+                self._problem(path, None, "topics", f"each topic needs id, title and en: {shown(item)}")
         return out

@@ -4,7 +4,8 @@ Text fields are plain text; questions are one per line; a legal basis is one lin
 `source | article | quote`. Whether a quote matches the regulation can only be checked against the text of
 the regulation (../shared/tools/check_citations.py, after `kb export`), so a basis line that is new or
 changed is saved as `verified: false` and shown to users as not yet checked; an unchanged line keeps what
-it had. A new rule is written as YAML from a template. The schema itself is checked in bot/kb.py.
+it had. A new rule is written as YAML from a template, read without anchors or aliases (bot/kb_files.py).
+The schema itself is checked in bot/kb.py.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from typing import Any
 import yaml
 
 from bot.kb import VERDICTS
+from bot.kb_files import AnchorError, load_yaml
 
 CLEAR = "-"  # sent as the whole text, empties an optional field
+MAX_TEXT = 20_000  # characters of one field or new rule an editor sends; the largest shipped rule is ~8,800
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,19 @@ class FieldError(ValueError):
     """The text cannot be read as that field; the message says how to write it (in Indonesian)."""
 
 
+class Refused(FieldError):
+    """A refusal worded in templates/ui.yaml: the handler shows `key` with `values`."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key, self.values = key, values
+
+
+def _check_size(text: str) -> None:
+    if len(text) > MAX_TEXT:
+        raise Refused("rules_too_long", length=len(text), limit=MAX_TEXT)
+
+
 def as_text(item: dict[str, Any], key: str) -> str:
     """The field's current value, written the way `apply` reads it, for the editor to copy and change."""
     value = _get(item, FIELDS[key].path)
@@ -65,6 +81,7 @@ def as_text(item: dict[str, Any], key: str) -> str:
 def apply(item: dict[str, Any], key: str, text: str) -> dict[str, Any]:
     """A copy of `item` with the field set from `text`."""
     field = FIELDS[key]
+    _check_size(text)
     text = text.strip()
     new = copy.deepcopy(item)
     if text == CLEAR and field.optional:
@@ -92,8 +109,11 @@ def new_rule_template(topic: str) -> str:
 
 def read_new_rule(text: str, topic: str) -> dict[str, Any]:
     """A new rule written as YAML (from `new_rule_template`); every basis starts unchecked."""
+    _check_size(text)
     try:
-        item = yaml.safe_load(text)
+        item = load_yaml(text)
+    except AnchorError as exc:
+        raise Refused("rules_yaml_anchor", line=exc.problem_mark.line + 1) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (baris {mark.line + 1})" if mark else ""
@@ -101,7 +121,7 @@ def read_new_rule(text: str, topic: str) -> dict[str, Any]:
     if not isinstance(item, dict):
         raise FieldError("Kirim satu aturan dalam format YAML seperti contoh (id:, verdict:, title:, …).")
     item["topic"] = topic
-    for basis in item.get("basis") or []:
+    for basis in item["basis"] if isinstance(item.get("basis"), list) else []:
         if isinstance(basis, dict):
             basis["verified"] = False
     return item

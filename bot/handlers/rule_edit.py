@@ -7,11 +7,16 @@ restore one) to a saved revision, and /rollback.
 
 Nothing is saved before 💾 and the note; the save re-checks the rule with all others and refuses it whole
 if anything is wrong, or if someone else saved the rule meanwhile. The pending change lives in user_data
-(memory only). Buttons: R:e:<rule>:<field|retire|restore>, R:a:<topic>, R:v:<rule>:<verdict>, R:s, R:n, R:x.
+(memory only); after TIMEOUT seconds without a step it is dropped and the editor told. Buttons:
+R:e:<rule>:<field|retire|restore>, R:a:<topic>, R:v:<rule>:<verdict>, R:s, R:n, R:x.
+
+A refusal is one short message whatever the editor sent: the rule's own schema is checked in a worker
+thread first, and at most MAX_REASONS reasons, each cut short, are shown (security review, finding 8).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,22 +29,35 @@ from telegram.ext import (
     ContextTypes,
     ConversationHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
 from bot import callbacks
 from bot.handlers.admin import admin_press, authorised
 from bot.handlers.common import Press, conversation, reply_html
-from bot.kb import VERDICTS, rule_item
-from bot.rule_fields import FIELDS, TRANSLATED, FieldError, apply, as_text, new_rule_template, read_new_rule
-from bot.rules import RuleError, Unchanged, changed_keys
+from bot.kb import VERDICTS, Entry, Problem, check_entry, rule_item
+from bot.rule_fields import (
+    FIELDS,
+    TRANSLATED,
+    FieldError,
+    Refused,
+    apply,
+    as_text,
+    new_rule_template,
+    read_new_rule,
+)
+from bot.rules import EDIT, RuleError, Unchanged, changed_keys
 from bot.services import Services, services
 
 TEXT, CONFIRM, NOTE = range(3)
 PENDING = "rule_edit"
 LIFECYCLE = {"retire": True, "restore": False}
 MAX_NOTE = 300
-TIMEOUT = 30 * 60
+TIMEOUT: float = 30 * 60  # seconds; read when the conversation is built (tests set it shorter)
+MAX_REASONS = 10  # reasons listed in one refusal; the rest are counted
+MAX_REASON = 300  # characters of one reason
+MAX_REASONS_TOTAL = 2000  # characters of all reasons listed, well inside one Telegram message
 
 
 @dataclass
@@ -59,6 +77,7 @@ def build_conversation() -> ConversationHandler:
             TEXT: [MessageHandler(text, on_text), CallbackQueryHandler(on_verdict, pattern=r"^R:v:")],
             CONFIRM: [MessageHandler(text, on_text), CallbackQueryHandler(on_confirm, pattern=r"^R:s:")],
             NOTE: [MessageHandler(text, on_note), CallbackQueryHandler(on_no_note, pattern=r"^R:n:")],
+            ConversationHandler.TIMEOUT: [TypeHandler(Update, on_timeout)],
         },
         fallbacks=[
             CommandHandler("batal", on_cancel, filters=filters.ChatType.PRIVATE),
@@ -67,6 +86,12 @@ def build_conversation() -> ConversationHandler:
         allow_reentry=True,
         conversation_timeout=TIMEOUT,
     )
+
+
+async def on_timeout(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The conversation timed out: drop the pending change, which nothing else would, and say so."""
+    if context.user_data.pop(PENDING, None) is not None and update.effective_chat is not None:
+        await context.bot.send_message(update.effective_chat.id, services(context).ui("rules_timed_out", "id"))
 
 
 def _keyboard(s: Services, *buttons: tuple[str, str]) -> InlineKeyboardMarkup:
@@ -135,6 +160,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
             item = read_new_rule(message.text, pending.topic)
         else:
             item = apply(pending.base_item, pending.action, message.text)
+    except Refused as exc:
+        return await _refuse(message, s, [Markup(s.ui(exc.key, "id", **exc.values))])
     except FieldError as exc:
         return await _refuse(message, s, [str(exc)])
     return await _propose(message, s, pending, item)
@@ -168,6 +195,9 @@ async def on_verdict(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 async def _propose(message: Message, s: Services, pending: Pending, item: dict[str, Any]) -> int:
     """Check the proposal with all other rules and show the answer it gives; or say why it cannot be."""
+    problems = await asyncio.to_thread(check_entry, s.rules.sources, s.rules.topics, Entry(EDIT, item))
+    if problems:  # its own schema fails: refused without holding up the event loop with the whole check
+        return await _refuse(message, s, [_reason(p) for p in problems])
     try:
         rule = await s.rules.preview(item)
         if pending.base_item is None and await s.rules.current(rule.id) is not None:
@@ -197,8 +227,29 @@ def _warnings(s: Services, pending: Pending) -> list[str]:
     return warnings
 
 
+def _reason(problem: Problem) -> str:
+    """A problem of the rule being edited, as bot/rules.py words the ones it finds: field, then what."""
+    return f"{problem.field}: {problem.message}" if problem.field else problem.message
+
+
+def _capped(s: Services, reasons: list[str]) -> list[str]:
+    """The first reasons, each cut short, within MAX_REASONS and MAX_REASONS_TOTAL; then how many more."""
+    shown: list[str] = []
+    used = 0
+    for reason in reasons[:MAX_REASONS]:
+        if not isinstance(reason, Markup) and len(reason) > MAX_REASON:
+            reason = reason[: MAX_REASON - 1] + "…"
+        if shown and used + len(reason) > MAX_REASONS_TOTAL:
+            break
+        shown.append(reason)
+        used += len(reason)
+    if len(reasons) > len(shown):
+        shown.append(Markup(s.ui("rules_more_reasons", "id", count=len(reasons) - len(shown))))
+    return shown
+
+
 async def _refuse(message: Message, s: Services, reasons: list[str], retry: bool = True) -> int:
-    html = s.engine.renderer.render("admin/rule_refused.html.j2", reasons=reasons, retry=retry)
+    html = s.engine.renderer.render("admin/rule_refused.html.j2", reasons=_capped(s, reasons), retry=retry)
     await reply_html(message, html, _cancel(s) if retry else None)
     return TEXT if retry else ConversationHandler.END
 

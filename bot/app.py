@@ -206,6 +206,8 @@ def build_application(settings: Settings, max_rate: float = 30, retry_backoff: f
             app.job_queue.run_repeating(jobs.purge, interval=jobs.PURGE_EVERY, first=0, name="retention")
             app.job_queue.run_repeating(jobs.reload_knowledge, interval=poll, first=poll, name="knowledge")
             app.job_queue.run_repeating(status.forget_expired_sessions, interval=60, first=60, name="sessions")
+            every = jobs.WIPE_RETRY_EVERY
+            app.job_queue.run_repeating(jobs.wipe_if_pending, interval=every, first=every, name="wipe")
         for lang, commands in COMMANDS.items():
             await app.bot.set_my_commands(
                 [BotCommand(name, text) for name, text in commands], language_code=None if lang == "id" else lang

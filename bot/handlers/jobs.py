@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 MAX_DELAY = 300.0
 PURGE_EVERY = 3600.0
+WIPE_RETRY_EVERY = 30.0
 
 
 def retry_delay(attempts: int, interval: float, retry_after: float = 0.0) -> float:
@@ -69,3 +70,11 @@ async def purge(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def reload_knowledge(context: ContextTypes.DEFAULT_TYPE) -> None:
     if await services(context).refresh_knowledge():
         log.info("serving rule revisions up to %d", services(context).knowledge_version)
+
+
+async def wipe_if_pending(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A wipe the WAL's readers blocked (bot/store/sqlite.py): try again, and say so if it still fails.
+    The warning comes from this job, not from the reporter's confirmation, so its time marks nobody."""
+    store = services(context).store
+    if store.wipe_pending and not await store.wipe():
+        log.warning("the WAL could not be truncated: another process keeps a read transaction open on the database")

@@ -14,10 +14,9 @@ would otherwise keep older copies of the pages for hundreds of commits. The file
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -26,8 +25,6 @@ import aiosqlite
 
 from bot.store import QuestionRecord
 from bot.store.migrations import MIGRATIONS
-
-log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
 PRAGMAS = (
@@ -38,7 +35,7 @@ PRAGMAS = (
     "PRAGMA synchronous=NORMAL",  # FULL for the commits that precede a receipt: durable_transaction()
     "PRAGMA journal_size_limit=0",  # every checkpoint that can truncates the WAL
 )
-WIPE_TRIES = 50
+WIPE_TRIES, WIPE_BUSY_MS = 10, 50
 
 
 def now_iso() -> str:
@@ -63,6 +60,7 @@ class SqliteStore:
         self._db: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self.wipe_pending = False  # a wipe found the WAL busy; jobs.wipe_if_pending tries again
 
     @property
     def db(self) -> aiosqlite.Connection:
@@ -100,42 +98,46 @@ class SqliteStore:
         self._db = self._reader = None
 
     async def wipe(self) -> bool:
-        """Checkpoint the WAL into the database and truncate it to nothing. False (and logged) if a reader
-        kept it busy for every try; the next wipe catches up."""
-        async with self._lock:
-            for _ in range(WIPE_TRIES):
-                async with self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
-                    busy = (await cur.fetchone())[0]
-                if not busy:
-                    return True
-                await asyncio.sleep(0.02)
-        log.warning("the WAL could not be truncated (a reader kept it busy); retrying later")
+        """Checkpoint the WAL into the database and truncate it to nothing. False if a reader (another
+        process, say an operator's sqlite3 shell) kept it busy for every try: `wipe_pending` is then set,
+        and a job tries again (bot/handlers/jobs.py). Writers wait only for one try at a time."""
+        for attempt in range(WIPE_TRIES):
+            async with self._lock:
+                await self.db.execute(f"PRAGMA busy_timeout={WIPE_BUSY_MS}")
+                try:
+                    async with self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
+                        busy = (await cur.fetchone())[0]
+                finally:
+                    await self.db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            if not busy:
+                self.wipe_pending = False
+                return True
+            await asyncio.sleep(0.01 * (attempt + 1))
+        self.wipe_pending = True
         return False
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """All or nothing: the statements run inside are committed together, or none is."""
+    async def transaction(self, durable: bool = False) -> AsyncIterator[aiosqlite.Connection]:
+        """All or nothing: the statements run inside are committed together, or none is. `durable`: the
+        commit survives a power loss too (synchronous=FULL), for what a user is told about at once, such
+        as a report whose receipt is shown next."""
         async with self._lock:
-            await self.db.execute("BEGIN IMMEDIATE")
+            if durable:
+                await self.db.execute("PRAGMA synchronous=FULL")
             try:
-                yield self.db
-            except BaseException:
-                await self.db.execute("ROLLBACK")
-                raise
-            await self.db.execute("COMMIT")
+                await self.db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self.db
+                except BaseException:
+                    await self.db.execute("ROLLBACK")
+                    raise
+                await self.db.execute("COMMIT")
+            finally:
+                if durable:
+                    await self.db.execute("PRAGMA synchronous=NORMAL")
 
-    @asynccontextmanager
-    async def durable_transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A transaction that survives a power loss once committed (synchronous=FULL): for the commits a
-        user is told about at once, such as a report whose receipt is shown next."""
-        async with self._lock:
-            await self.db.execute("PRAGMA synchronous=FULL")
-        try:
-            async with self.transaction() as db:
-                yield db
-        finally:
-            async with self._lock:
-                await self.db.execute("PRAGMA synchronous=NORMAL")
+    def durable_transaction(self) -> AbstractAsyncContextManager[aiosqlite.Connection]:
+        return self.transaction(durable=True)
 
     async def write(self, sql: str, params: Iterable[Any] = ()) -> int:
         """One statement, committed on its own; returns the new row id (for an INSERT)."""

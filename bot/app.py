@@ -214,23 +214,29 @@ def build_application(settings: Settings, max_rate: float = 30, retry_backoff: f
             )
 
     async def post_shutdown(_app: Application) -> None:
-        await store.close()
-        lock.release()
+        try:
+            await store.close()
+        finally:
+            lock.release()
 
-    app = (
-        ApplicationBuilder()
-        .token(settings.require_token())
-        .base_url(settings.bot_api_base_url)
-        .base_file_url(settings.bot_api_file_url)
-        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .rate_limiter(RetryingRateLimiter(backoff=retry_backoff, overall_max_rate=max_rate, overall_time_period=1))
-        .concurrent_updates(PerChatUpdateProcessor(256))
-        .post_init(post_init)
-        .post_shutdown(post_shutdown)
-        .build()
-    )
-    app.bot_data["services"] = svc
-    register_handlers(app)
+    try:
+        app = (
+            ApplicationBuilder()
+            .token(settings.require_token())
+            .base_url(settings.bot_api_base_url)
+            .base_file_url(settings.bot_api_file_url)
+            .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+            .rate_limiter(RetryingRateLimiter(backoff=retry_backoff, overall_max_rate=max_rate, overall_time_period=1))
+            .concurrent_updates(PerChatUpdateProcessor(256))
+            .post_init(post_init)
+            .post_shutdown(post_shutdown)
+            .build()
+        )
+        app.bot_data["services"] = svc
+        register_handlers(app)
+    except BaseException:
+        lock.release()
+        raise
     return app
 
 

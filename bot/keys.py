@@ -33,6 +33,7 @@ LEGACY_IDENTITY_FILE = "identity.key"  # the old user-key secret; never read aga
 CHECK_PURPOSE, CHECK_PLAINTEXT = "key-check", b"netra key check v1"
 # scheme 1: databases from before the key check (the vault key was the master key itself); 2: HKDF for all
 LEGACY_SCHEME, SCHEME = 1, 2
+KEY_CHECK_MIGRATION = 6  # bot/store/migrations.py: the schema version that added key_check
 
 
 class KeyMismatch(Exception):
@@ -64,10 +65,16 @@ class Keys:
 
 def load_master(data_dir: Path, configured: str | None) -> tuple[bytes, bool]:
     """(master key, whether it lives in DATA_DIR)."""
-    if configured:
-        return parse_key(configured), False
-    data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / KEY_FILE
+    if configured:
+        master = parse_key(configured)
+        if path.exists() and _same_key(path, master):
+            raise KeyMismatch(
+                f"DATA_KEY is set and {path} holds the same key, so a copy of DATA_DIR would hold it too: "
+                "move data.key out of DATA_DIR (keep it with your secrets) and start again"
+            )
+        return master, False
+    data_dir.mkdir(parents=True, exist_ok=True)
     try:
         return parse_key(path.read_text()), True
     except FileNotFoundError:
@@ -77,6 +84,13 @@ def load_master(data_dir: Path, configured: str | None) -> tuple[bytes, bool]:
     with os.fdopen(fd, "w") as f:
         f.write(base64.b64encode(key).decode())
     return key, True
+
+
+def _same_key(path: Path, master: bytes) -> bool:
+    try:
+        return hmac.compare_digest(parse_key(path.read_text()), master)
+    except CryptoError:
+        return False
 
 
 def derive(master: bytes, scheme: int, in_data_dir: bool) -> Keys:
@@ -125,10 +139,17 @@ def _stored_check(database: Path) -> tuple[int, bytes | None, tuple[bytes, str] 
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if "key_check" in tables and (row := db.execute("SELECT scheme, value FROM key_check").fetchone()):
             return int(row[0]), bytes(row[1]), None
+        if "reports" not in tables or db.execute("PRAGMA user_version").fetchone()[0] >= KEY_CHECK_MIGRATION:
+            return SCHEME, None, None  # nothing written under an older scheme
+        sample = None
         for table, purpose in (("reports", "report"), ("tip_drafts", "draft")):
             sql = f"SELECT body FROM {table} WHERE body IS NOT NULL LIMIT 1"
-            if table in tables and (found := db.execute(sql).fetchone()):
-                return LEGACY_SCHEME, None, (bytes(found[0]), purpose)
-        return SCHEME, None, None  # nothing sealed yet: start with the current scheme
+            if found := db.execute(sql).fetchone():
+                sample = (bytes(found[0]), purpose)
+                break
+        has_rows = sample or db.execute("SELECT 1 FROM reports UNION ALL SELECT 1 FROM tip_drafts").fetchone()
+        # a database from before the key check: keep its scheme if it holds anything (even purged reports,
+        # whose receipt locators were made with the old key)
+        return (LEGACY_SCHEME if has_rows else SCHEME), None, sample
     finally:
         db.close()

@@ -6,6 +6,7 @@ forged votes, the token kept out of the log, and the storage details behind them
 from __future__ import annotations
 
 import asyncio
+import base64
 import sqlite3
 from datetime import date, timedelta
 
@@ -14,7 +15,7 @@ import pytest
 from bot.app import build_application
 from bot.config import Settings, SettingsError
 from bot.crypto import Vault
-from bot.keys import LEGACY_SCHEME, SCHEME, load_keys, load_master
+from bot.keys import LEGACY_SCHEME, SCHEME, KeyMismatch, load_keys, load_master
 from bot.store.sqlite import SqliteStore
 from bot.store.tips import TipStore
 from bot.tips import receipts
@@ -224,27 +225,53 @@ async def test_questions_and_votes_are_kept_for_the_retention_period_only(store)
     assert row["asked_at"] == date.today().isoformat()  # a day, not a moment
 
 
-async def test_a_database_from_before_the_key_check_keeps_opening(tmp_path, store):
-    master, _ = load_master(tmp_path, None)
-    sealed = Vault(master).seal_json({"description": "laporan lama"}, "report")  # sealed as before
-    await store.write(
-        "INSERT INTO reports (public_no, locator, code_hash, submitted_on, status, status_on, category, election, "
-        "province, body) VALUES ('LPR-2026-000001', 'x', x'00', '2026-11-01', 'baru', '2026-11-01', 'c', 'pemilu', "
-        "'35', ?)",
-        (sealed,),
-    )
-    keys = load_keys(tmp_path, store.path, None)
-    assert keys.scheme == LEGACY_SCHEME and keys.vault.open_json(sealed, "report") == {"description": "laporan lama"}
-    assert load_keys(tmp_path / "fresh", tmp_path / "fresh" / "netra.sqlite3", None).scheme == SCHEME
-
-
-async def test_an_existing_database_migrates_without_keeping_what_it_no_longer_may(tmp_path):
+def old_database(path) -> sqlite3.Connection:
+    """A database as the bot left it before the key check (schema version 5)."""
     from bot.store.migrations import MIGRATIONS
 
-    path = tmp_path / "netra.sqlite3"
     db = sqlite3.connect(path)
     for number, script in enumerate(MIGRATIONS[:5], start=1):
         db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version={number};\nCOMMIT;")
+    return db
+
+
+def test_a_database_from_before_the_key_check_keeps_opening(tmp_path):
+    master, _ = load_master(tmp_path, None)
+    sealed = Vault(master).seal_json({"description": "laporan lama"}, "report")  # sealed as before
+    db = old_database(tmp_path / "netra.sqlite3")
+    insert = (
+        "INSERT INTO reports (public_no, locator, code_hash, submitted_on, status, status_on, category, election, "
+        "province, body) VALUES (?, 'x', x'00', '2026-11-01', 'baru', '2026-11-01', 'c', 'pemilu', '35', ?)"
+    )
+    db.execute(insert, ("LPR-2026-000001", sealed))
+    db.commit()
+    keys = load_keys(tmp_path, tmp_path / "netra.sqlite3", None)
+    assert keys.scheme == LEGACY_SCHEME and keys.vault.open_json(sealed, "report") == {"description": "laporan lama"}
+    db.execute("UPDATE reports SET body = NULL")  # purged: its receipt locator still needs the old key
+    db.commit()
+    db.close()
+    assert load_keys(tmp_path, tmp_path / "netra.sqlite3", None).scheme == LEGACY_SCHEME
+    with pytest.raises(KeyMismatch):  # and the wrong key is still told apart, from the sealed sample
+        db = sqlite3.connect(tmp_path / "netra.sqlite3")
+        db.execute("UPDATE reports SET body = ?", (sealed,))
+        db.commit()
+        db.close()
+        load_keys(tmp_path / "other", tmp_path / "netra.sqlite3", None)
+    assert load_keys(tmp_path / "fresh", tmp_path / "fresh" / "netra.sqlite3", None).scheme == SCHEME
+
+
+def test_data_key_may_not_sit_in_data_dir_as_well(tmp_path):
+    master, _ = load_master(tmp_path, None)  # zero configuration wrote data.key
+    configured = base64.b64encode(master).decode()
+    with pytest.raises(KeyMismatch, match=r"move data\.key out of DATA_DIR"):
+        load_master(tmp_path, configured)
+    (tmp_path / "data.key").unlink()
+    assert load_master(tmp_path, configured) == (master, False)
+
+
+async def test_an_existing_database_migrates_without_keeping_what_it_no_longer_may(tmp_path):
+    path = tmp_path / "netra.sqlite3"
+    db = old_database(path)
     db.executescript(
         """
         INSERT INTO user_settings VALUES ('8d51785299bf6a494e35ee92db405deb', 'en', '2026-12-01T19:22:17+00:00');

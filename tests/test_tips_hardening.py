@@ -11,6 +11,7 @@ import sqlite3
 from datetime import date, timedelta
 
 import pytest
+import yaml
 
 from bot.app import build_application
 from bot.config import Settings, SettingsError
@@ -312,3 +313,36 @@ async def test_an_existing_database_migrates_without_keeping_what_it_no_longer_m
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("netra.sqlite3*"))
     for gone in (b"8d51785299bf6a494e35ee92db405deb", b"19:22:17", b"8123456789", b"pelapor mungkin", b"AQ8D2"):
         assert gone not in raw  # zeroed by secure_delete, and the WAL truncated
+
+
+def test_receipt_codes_are_recognised_in_every_spelling_the_bot_accepts_and_questions_are_not():
+    code = "J57HN-8GD2G-BDS4V-MSAPM"
+    for typed in (
+        f"kode saya {code} gimana statusnya?",
+        "kode saya J57HN - 8GD2G - BDS4V - MSAPM gimana?",
+        "J57HN.8GD2G.BDS4V.MSAPM",
+        "j57hn_8gd2g  bds4v\nmsapm",
+        "kode J57HN-8GD2G-BDS4V itu benar?",  # most of a code
+    ):
+        assert receipts.contains_code(typed), typed
+        assert receipts.normalise(typed) in (None, code)
+    texts = []  # every question, phrasing and answer the project holds: none may look like a code
+
+    def walk(value: object) -> None:
+        if isinstance(value, str):
+            texts.append(value)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    from tests.conftest import ROOT
+
+    for path in [
+        ROOT / "tests" / "data" / "heldout-questions.yaml",
+        *sorted((ROOT / "knowledge" / "rules").glob("*.yaml")),
+    ]:
+        walk(yaml.safe_load(path.read_text(encoding="utf-8")))
+    assert len(texts) > 2000 and not [t for t in texts if receipts.contains_code(t)]

@@ -34,7 +34,7 @@ from bot.tips.model import CLOSED, MAX_EVIDENCE, MAX_REPLY, EvidenceItem
 SESSION_SECONDS = 30 * 60
 REPLY, EVIDENCE = "reply", "evidence"
 END = ConversationHandler.END
-CODE_MESSAGE = filters.Regex(r"^\s*[A-Za-z0-9]{5}(?:[- ]?[A-Za-z0-9]{5}){3}\s*$")
+CODE_MESSAGE = filters.Regex(r"^\s*[A-Za-z0-9]{5}(?:[\s\-_.]*[A-Za-z0-9]{5}){3}\s*$")  # as receipts.normalise
 SESSION_KEY = "status"
 
 

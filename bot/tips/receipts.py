@@ -19,7 +19,9 @@ SALT_BYTES = 16
 SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}  # ~16 MiB and tens of ms per try
 _LOOK_ALIKES = str.maketrans({"0": "O", "1": "I", "L": "I"})
 _CHAR = "[2-9A-HJKMNP-Z]"  # the alphabet, any case (flag below)
-PATTERN = re.compile(rf"(?i)(?<![0-9A-Z]){_CHAR}{{5}}(?:[- ]?{_CHAR}{{5}}){{3}}(?![0-9A-Z])")
+_SEP = r"[\s\-_.]*"  # what `normalise` accepts between groups
+# three or four groups: a code typed whole, or most of it
+PATTERN = re.compile(rf"(?i)(?<![0-9A-Z]){_CHAR}{{5}}(?:{_SEP}{_CHAR}{{5}}){{2,3}}(?![0-9A-Z])")
 
 
 def new_code() -> str:
@@ -40,9 +42,15 @@ def normalise(text: str) -> str | None:
 
 
 def contains_code(text: str) -> bool:
-    """Whether `text` holds something shaped like a receipt code. Four five-letter words in a row are not
-    one (Indonesian has plenty without I, L or O), so a spaced-out candidate needs a digit."""
-    return any(" " not in m.group(0) or any(c.isdigit() for c in m.group(0)) for m in PATTERN.finditer(text))
+    """Whether `text` holds something shaped like a receipt code, whole or most of it. Five-letter words
+    in a row are not one (Indonesian has plenty without I, L or O): spaced-out or partial candidates need a
+    digit, as all but about 1% of codes have."""
+    for m in PATTERN.finditer(text):
+        found = m.group(0)
+        chars = re.sub(_SEP, "", found)
+        if any(c.isdigit() for c in chars) or (len(chars) == GROUPS * GROUP_LEN and not re.search(r"\s", found)):
+            return True
+    return False
 
 
 def locator(code: str, key: bytes) -> str:

@@ -46,6 +46,19 @@ async def test_a_reply_after_a_restart_and_a_code_in_a_sentence_are_never_stored
         [prompt] = await chat.press(status, "S:reply")
         assert prompt.params["reply_markup"]["force_reply"] is True  # the client quotes the prompt
         prompt_message = env.fake.message_of(prompt)
+        [first] = await chat.say("Ada, rekan satu bidang juga melihat.")
+        [second] = await chat.say("saya staf di sana sejak 2019 dan bisa bersaksi")  # goes on: still a reply
+        assert "tersimpan" in first.text and "tersimpan" in second.text
+        [closed] = await chat.press(second, "S:done")
+        s = env.app.bot_data["services"]
+        view = await s.tips.view(await s.tips.find(code))
+        assert [e.text for e in view.events if e.kind == "reply"][
+            -1
+        ] == "saya staf di sana sejak 2019 dan bisa bersaksi"
+        del closed
+        [status] = await chat.say(f"/status {code}")
+        [prompt] = await chat.press(status, "S:reply")
+        prompt_message = env.fake.message_of(prompt)
     async with running_bot(data_dir) as env:  # a deploy: the follow-up session was in memory only
         chat = Chat(env.fake, 7001)
         reply = "Saya Sulistyowati, staf TU SMPN 3 Bantul, saya yang memotret spanduk itu."
@@ -94,12 +107,14 @@ async def test_the_form_is_deleted_from_the_chat_once_the_code_is_saved(tmp_path
         chat = Chat(env.fake, 7003)
         review = await fill_report(chat)
         [receipt] = await chat.press(review, "L:send")
-        [after] = await chat.press(receipt, "L:saved")
+        first, again = await chat.say("halo", count=2)  # another copy of the code, before confirming
+        assert "Simpan dulu" in first.text
+        [after] = await chat.press(receipt, "L:saved")  # on the first copy
         [deletion] = env.fake.sent(method="deleteMessages")
         ids = deletion.params["message_ids"]
-        receipt_id = env.fake.message_of(receipt)["message_id"]
-        assert max(ids) == receipt_id and len(ids) >= 15 and ids == list(range(min(ids), receipt_id + 1))
-        assert "sudah saya hapus" in after.text
+        last_copy = env.fake.message_of(again)["message_id"]
+        assert ids == list(range(min(ids), last_copy + 1)) and len(ids) >= 15  # from /lapor to every copy
+        assert "sudah saya hapus" in after.text and "7 hari kerja" in after.text
 
 
 async def test_a_second_process_on_the_same_data_dir_is_refused(tmp_path):

@@ -11,7 +11,7 @@ reporter confirms saving it; then the row is wiped and the form's messages are d
 
 from __future__ import annotations
 
-import logging
+import contextlib
 from collections import Counter
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -34,8 +34,6 @@ from bot.tips.evidence import EvidenceError
 from bot.tips.form import EDITABLE, Problem
 from bot.tips.model import MAX_DESCRIPTION, MAX_EVIDENCE, MIN_DESCRIPTION, SENT, Draft, Receipt
 from bot.tips.service import today_wib
-
-log = logging.getLogger(__name__)
 
 FILLING, RECEIPT = "filling", "receipt"
 END = ConversationHandler.END
@@ -140,10 +138,8 @@ async def _retire(message: Message) -> None:
 async def _retire_quietly(message: Message) -> None:
     """After a receipt: the buttons' removal may fail without anything being lost (pressing them again
     only shows the receipt)."""
-    try:
+    with contextlib.suppress(TelegramError):  # not logged: the time of a log line would mark a report
         await _retire(message)
-    except TelegramError as exc:
-        log.info("could not remove old buttons (%s)", type(exc).__name__)
 
 
 # ---------------------------------------------------------------------- entry
@@ -156,7 +152,7 @@ async def on_lapor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | 
     message = update.effective_message
     if (draft := await s.tips.load_draft(s.user_key(user))) is not None:
         if draft.step == SENT:
-            return await _receipt_again(message, s, lang, draft)
+            return await _receipt_again(message, s, lang, draft, s.user_key(user))
         keyboard = InlineKeyboardMarkup(
             [[_button(s, lang, "tip_resume", "resume"), _button(s, lang, "tip_new", "new")]]
         )
@@ -196,7 +192,7 @@ async def on_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | 
         await message.reply_text(s.ui("tip_draft_gone", lang))
         return END
     if draft.step == SENT:
-        return await _receipt_again(message, s, lang, draft)
+        return await _receipt_again(message, s, lang, draft, key)
     if refused := refusal(message):
         return await _refuse(message, s, lang, Problem(refused))
     if has_file(message):
@@ -254,7 +250,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str |
         return END
     if draft.step == SENT:
         await press.query.answer()
-        return await _receipt_again(press.message, s, lang, draft)
+        return await _receipt_again(press.message, s, lang, draft, key)
     if action == "send":
         return await _send(press, context, key, draft)
     chosen: str | None = None
@@ -317,27 +313,31 @@ async def _send(press: Press, context: ContextTypes.DEFAULT_TYPE, key: str, draf
     return RECEIPT
 
 
-async def _show_receipt(message: Message, s: Services, lang: str, receipt: Receipt) -> None:
+async def _show_receipt(message: Message, s: Services, lang: str, receipt: Receipt) -> Message:
     html = s.engine.renderer.render("tips/receipt.html.j2", receipt=receipt, lang=lang)
     keyboard = InlineKeyboardMarkup([[_button(s, lang, "tip_saved_button", "saved")]])
-    await message.reply_text(html, reply_markup=keyboard)
+    return await message.reply_text(html, reply_markup=keyboard)
 
 
-async def _receipt_again(message: Message, s: Services, lang: str, sent: Draft) -> str:
-    """Anything before the user confirmed saving the code (after a restart too): show the code again."""
+async def _receipt_again(message: Message, s: Services, lang: str, sent: Draft, key: str) -> str:
+    """Anything before the user confirmed saving the code (after a restart too): show the code again, and
+    remember where, so this copy is deleted with the form."""
     assert sent.receipt is not None
     await message.reply_text(s.ui("tip_saved_first", lang))
-    await _show_receipt(message, s, lang, sent.receipt)
+    shown = await _show_receipt(message, s, lang, sent.receipt)
+    sent.last_message_id = shown.message_id
+    await s.tips.save_draft(key, sent)
     return RECEIPT
 
 
 async def on_receipt_pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int:
     s = services(context)
     lang = await s.language(update.effective_user)
-    sent = await s.tips.pending_receipt(s.user_key(update.effective_user))
+    key = s.user_key(update.effective_user)
+    sent = await s.tips.pending_receipt(key)
     if sent is None:
         return END
-    return await _receipt_again(update.effective_message, s, lang, sent)
+    return await _receipt_again(update.effective_message, s, lang, sent, key)
 
 
 async def _saved(press: Press, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -350,27 +350,26 @@ async def _saved(press: Press, context: ContextTypes.DEFAULT_TYPE) -> int:
         await _retire_quietly(press.message)
         return END
     await s.tips.discard_draft(key, sent)
-    deleted = await _delete_form_messages(context, press.message, sent.first_message_id)
-    if not deleted:
-        await _retire_quietly(press.message)
-    html = s.engine.renderer.render("tips/after.html.j2", lang=lang)
+    # the form goes from the chat, and every copy of the receipt shown meanwhile
+    last = max(press.message.message_id, sent.last_message_id or 0)
+    deleted = await _delete_messages(context, press.message.chat_id, sent.first_message_id, last + 1)
     note = s.ui("tip_chat_cleared" if deleted else "tip_chat_clear_yourself", lang)
-    await context.bot.send_message(press.message.chat_id, f"{note}\n\n{html}")
+    page = s.engine.renderer.render("tips/after.html.j2", lang=lang)
+    await context.bot.send_message(press.message.chat_id, f"{note}\n\n{page}")
     return END
 
 
-async def _delete_form_messages(context: ContextTypes.DEFAULT_TYPE, receipt: Message, first: int | None) -> bool:
-    """Delete the form's messages, the user's and the bot's, from /lapor to the receipt (a phone left
-    unlocked would show the whole report and the code). Telegram lets a bot delete messages under 48
-    hours old in a private chat; ids it cannot find are skipped."""
+async def _delete_messages(context: ContextTypes.DEFAULT_TYPE, chat_id: int, first: int | None, end: int) -> bool:
+    """Delete the messages of a private chat from `first` up to (not including) `end`, the user's and the
+    bot's: a phone left unlocked would show the whole report and the code. Telegram lets a bot delete
+    messages under 48 hours old in a private chat; ids it cannot find are skipped."""
     if first is None:
         return False
-    ids = list(range(first, receipt.message_id + 1))
+    ids = list(range(first, end))
     try:
         for i in range(0, len(ids), DELETE_BATCH):
-            await context.bot.delete_messages(receipt.chat_id, ids[i : i + DELETE_BATCH])
-    except TelegramError as exc:
-        log.info("could not delete the form's messages (%s)", type(exc).__name__)
+            await context.bot.delete_messages(chat_id, ids[i : i + DELETE_BATCH])
+    except TelegramError:
         return False
     return True
 
@@ -378,15 +377,13 @@ async def _delete_form_messages(context: ContextTypes.DEFAULT_TYPE, receipt: Mes
 # ---------------------------------------------------------------------- cancelling
 
 
-async def cancel(
-    message: Message, s: Services, lang: str, key: str, context: ContextTypes.DEFAULT_TYPE
-) -> str | int:
+async def cancel(message: Message, s: Services, lang: str, key: str, context: ContextTypes.DEFAULT_TYPE) -> str | int:
     draft = await s.tips.load_draft(key)
     if draft is None:
         await message.reply_text(s.ui("tip_nothing_to_cancel", lang))
         return END
     if draft.step == SENT:  # the report is stored already: only the receipt is left to save
-        return await _receipt_again(message, s, lang, draft)
+        return await _receipt_again(message, s, lang, draft, key)
     await s.tips.discard_draft(key, draft)
     await message.reply_text(s.ui("tip_cancelled", lang))
     return END

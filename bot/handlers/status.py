@@ -177,8 +177,10 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | 
         await message.reply_text(s.ui("tip_too_long", lang, length=len(text), limit=MAX_REPLY))
         return REPLY
     await s.tips.reply(session[0], text)
-    await message.reply_text(s.ui("status_reply_saved", lang, public_no=session[1]))
-    return END
+    # the reply stays open: a reporter often goes on in a second message, which must not become a question
+    saved = s.ui("status_reply_saved", lang, public_no=session[1])
+    await message.reply_text(saved, reply_markup=_done_keyboard(s, lang))
+    return REPLY
 
 
 async def on_evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int:

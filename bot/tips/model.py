@@ -47,6 +47,7 @@ class Draft:
     description: str | None = None
     evidence: list[EvidenceItem] = field(default_factory=list)
     first_message_id: int | None = None  # where the form began in the chat: its messages are deleted at the end
+    last_message_id: int | None = None  # the latest copy of the receipt shown, deleted with the form
     receipt: Receipt | None = None  # once sent (step SENT): shown again until the reporter confirms
 
     def to_dict(self) -> dict[str, Any]:

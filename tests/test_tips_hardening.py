@@ -306,6 +306,10 @@ async def test_an_existing_database_migrates_without_keeping_what_it_no_longer_m
             'stats');
         INSERT INTO audit (at, actor_id, action, target, after) VALUES ('2026-12-01T19:50:00+00:00', 9001,
             'tips.note', 'LPR-2026-000001', '"pelapor mungkin staf TU"');
+        INSERT INTO audit (at, actor_id, action, target, after) VALUES ('2026-12-01T19:51:00+00:00', 9001,
+            'tips.ask', 'LPR-2026-000001', '"siapa saksi lainnya?"');
+        INSERT INTO audit (at, actor_id, action, after) VALUES ('2026-12-01T19:52:00+00:00', 9003,
+            'unanswered.dismiss', '"kode saya AQ8D2-2S425-EQFDS-ZH6HB gimana?"');
         """
     )
     db.close()
@@ -322,11 +326,19 @@ async def test_an_existing_database_migrates_without_keeping_what_it_no_longer_m
         [notice] = await store.fetchall("SELECT * FROM outbox")
         assert notice["created_on"] == "2026-12-01" and "sent_at" not in dict(notice)
         audit = [dict(r) for r in await store.fetchall("SELECT * FROM audit")]
-        assert [a["action"] for a in audit] == ["tips.note"] and audit[0]["after"] is None
+        assert [a["action"] for a in audit] == ["tips.note", "tips.ask", "unanswered.dismiss"]
+        assert all(a["after"] is None for a in audit)
     finally:
         await store.close()
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("netra.sqlite3*"))
-    for gone in (b"8d51785299bf6a494e35ee92db405deb", b"19:22:17", b"8123456789", b"pelapor mungkin", b"AQ8D2"):
+    for gone in (
+        b"8d51785299bf6a494e35ee92db405deb",
+        b"19:22:17",
+        b"8123456789",
+        b"pelapor mungkin",
+        b"AQ8D2",
+        b"saksi lainnya",
+    ):
         assert gone not in raw  # zeroed by secure_delete, and the WAL truncated
 
 

@@ -54,11 +54,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         group = await s.unanswered.attach(s.engine, question_id, arg, editor)
         if group is not None:
             await s.refresh_knowledge()
-            await s.admin.audit(editor, "unanswered.attach", arg, None, group.text)
+            await s.admin.audit(editor, "unanswered.attach", arg, None, {"questions": len(group.ids)})
     elif action == "x":
         group = await s.unanswered.dismiss(s.engine, question_id)
         if group is not None:
-            await s.admin.audit(editor, "unanswered.dismiss", None, None, group.text)
+            await s.admin.audit(editor, "unanswered.dismiss", None, None, {"questions": len(group.ids)})
     if action != "l":
         await query.answer(s.ui("unanswered_done" if group else "expired", "id"), show_alert=group is None)
     else:

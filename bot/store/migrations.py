@@ -138,7 +138,7 @@ MIGRATIONS: list[str] = [
     # 6: anonymity that survives a copy of DATA_DIR (bot/keys.py). A sealed key-check value; no language
     # choices kept per user (they live in memory only); days, not instants, for drafts, questions, votes and
     # notices; a notice row is deleted once delivered; one vote per question; refused admin commands from
-    # non-staff counted per day, not audited by id; reviewers' notes and questions no longer in the audit.
+    # non-staff counted per day, not audited by id; no text of reviewers' notes or of questions in the audit.
     """
     CREATE TABLE key_check (
         id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -173,6 +173,9 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (day, permission)
     );
     DELETE FROM audit WHERE action = 'denied';
-    UPDATE audit SET after = NULL WHERE action IN ('tips.note', 'tips.question');
+    UPDATE audit SET after = NULL WHERE action IN ('tips.note', 'tips.ask');
+    -- copies of question text outlived the question's retention: the audit counts, votes point to the question
+    UPDATE audit SET after = NULL WHERE action IN ('unanswered.attach', 'unanswered.dismiss');
+    UPDATE votes SET query = NULL;
     """,
 ]

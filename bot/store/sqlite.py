@@ -184,7 +184,7 @@ class SqliteStore:
             cur = await db.execute(
                 "INSERT INTO votes (voted_at, rule_id, question_id, query, vote) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT DO NOTHING",
-                (today_iso(), rule_id, question_id or None, question.query if question else None, vote),
+                (today_iso(), rule_id, question_id or None, None, vote),  # the text stays with its question
             )
             return cur.rowcount == 1
 

@@ -59,7 +59,7 @@ from bot.updates import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
 
-EVIDENCE_DIR = "evidence"
+EVIDENCE_DIR = "evidence"  # where older versions kept evidence files; taken into the database at start-up
 COMMANDS = {
     "id": [
         ("topik", "Jelajahi aturan per topik"),
@@ -143,8 +143,8 @@ def build_services(settings: Settings) -> Services:
     except (CryptoError, KeyMismatch) as exc:
         raise SettingsError(str(exc)) from None
     vault = keys.vault
-    files = EvidenceFiles(settings.data_dir / EVIDENCE_DIR, vault)
-    tips = TipService(TipStore(store), vault, files, locator_key=keys.locator)
+    tip_store = TipStore(store)
+    tips = TipService(tip_store, vault, EvidenceFiles(tip_store, vault), locator_key=keys.locator)
     topics = {t.id: (t.title, t.en) for t in engine.kb.topics.values()}
     rules = RuleService(store, engine.kb.sources, engine.kb.topics)
     return Services(
@@ -189,6 +189,7 @@ def build_application(settings: Settings, max_rate: float = 30, retry_backoff: f
                 "and keep it elsewhere (README, Privacy)", settings.data_dir,
             )  # fmt: skip
         await svc.tips.open()
+        await svc.tips.files.take_in(settings.data_dir / EVIDENCE_DIR)
         if await store.forget_questions(receipts.contains_code):
             await store.wipe()
         from_files = [*svc.engine.kb.rules.values(), *svc.engine.kb.retired.values()]

@@ -61,7 +61,7 @@ async def stored_evidence(env, code: str) -> list[tuple[dict, bytes | None]]:
     """The report's evidence rows as stored, each with its file decrypted."""
     s = env.app.bot_data["services"]
     rows = await s.tips.store.evidence(await s.tips.find(code))
-    return [(dict(r), s.tips.files.read(r["file"]) if r["file"] else None) for r in rows]
+    return [(dict(r), await s.tips.files.read(r["file"]) if r["file"] else None) for r in rows]
 
 
 # ---------------------------------------------------------------------- through the Bot API

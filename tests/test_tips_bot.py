@@ -72,7 +72,7 @@ async def test_full_report_with_every_optional_step_taken(env):
     rows = await s.tips.store.evidence(report_id)
     assert sorted(r["kind"] for r in rows) == ["document", "link", "link", "photo"]
     [photo] = [r for r in rows if r["kind"] == "photo"]
-    stored = s.tips.files.read(photo["file"])
+    stored = await s.tips.files.read(photo["file"])
     img = Image.open(io.BytesIO(stored))
     assert not img.getexif() and b"Budi" not in stored  # the EXIF test: no GPS, no owner
     await env.fake.wait_for(lambda: env.fake.messages_to(ADMIN_CHAT))
@@ -120,10 +120,10 @@ async def test_cancel_deletes_the_draft_and_its_files(env):
     [evidence] = await chat.press(review, "L:edit:evidence")
     await chat.send_photo(jpeg_with_gps())
     s = services(env)
-    assert s.tips.files.names()
+    assert await s.tips.files.names()
     [bye] = await chat.say("/batal")
     assert "dibatalkan" in bye.text
-    assert await s.tips.load_draft(s.user_keys.key(5004)) is None and not s.tips.files.names()
+    assert await s.tips.load_draft(s.user_keys.key(5004)) is None and not await s.tips.files.names()
     [nothing] = await chat.say("/batal")
     assert "Tidak ada laporan" in nothing.text
     alert = await chat.press_for_alert(review, "L:send:")
@@ -306,7 +306,7 @@ async def test_anonymity_nothing_identifying_in_any_file_or_log(tmp_path, caplog
     for user_id, name, username in reporters:
         needles += [str(user_id), name, name.lower(), *([username] if username else [])]
     files = [p for p in data_dir.rglob("*") if p.is_file()]
-    assert len(files) >= 4  # database (+ WAL), keys, evidence
+    assert len(files) >= 3  # the database (evidence included), the key, the lock
     for path in files:
         content = path.read_bytes()
         for needle in needles:
@@ -327,7 +327,7 @@ async def test_lapor_with_an_open_draft_offers_to_resume_or_start_again(env):
     [cleared] = await chat.press(video_ack, "L:clear")
     assert "Selesai (0)" in str(buttons(cleared))
     s = services(env)
-    assert not s.tips.files.names()
+    assert not await s.tips.files.names()
     [choice] = await chat.say("/lapor")
     assert "draf" in choice.text
     [resumed] = await chat.press(choice, "L:resume")

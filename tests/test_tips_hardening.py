@@ -373,3 +373,14 @@ def test_receipt_codes_are_recognised_in_every_spelling_the_bot_accepts_and_ques
     ]:
         walk(yaml.safe_load(path.read_text(encoding="utf-8")))
     assert len(texts) > 2000 and not [t for t in texts if receipts.contains_code(t)]
+
+
+async def test_evidence_files_of_an_older_version_move_into_the_database(tmp_path):
+    data_dir = tmp_path / "data"
+    keys = load_keys(data_dir, data_dir / "netra.sqlite3", None)
+    (data_dir / "evidence").mkdir()
+    (data_dir / "evidence" / "ab12").write_bytes(keys.vault.seal(b"foto lama", "evidence-file"))
+    async with running_bot(data_dir) as env:
+        files = env.app.bot_data["services"].tips.files
+        assert await files.names() == {"ab12"} and await files.read("ab12") == b"foto lama"
+    assert not (data_dir / "evidence").exists()

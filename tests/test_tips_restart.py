@@ -127,7 +127,7 @@ async def test_report_survives_kill_9_at_every_step_and_leaves_no_trace(tmp_path
         await fake.stop()
 
     written = [p for p in data_dir.rglob("*") if p.is_file()]
-    assert any(p.name.startswith("netra.sqlite3") for p in written) and (data_dir / "evidence").is_dir()
+    assert any(p.name.startswith("netra.sqlite3") for p in written) and not (data_dir / "evidence").exists()
     log = (tmp_path / "bot.log").read_bytes()
     assert b"Traceback" not in log and TOKEN.encode() not in log
     for path in [*written, tmp_path / "bot.log"]:

@@ -232,7 +232,8 @@ async def tips(tmp_path):
     store = SqliteStore(tmp_path / "netra.sqlite3")
     await store.open()
     vault = Vault(load_master(tmp_path, None)[0])
-    service = TipService(TipStore(store), vault, EvidenceFiles(tmp_path / "evidence", vault), b"k" * 32)
+    tip_store = TipStore(store)
+    service = TipService(tip_store, vault, EvidenceFiles(tip_store, vault), b"k" * 32)
     await service.open()
     yield service
     await store.close()
@@ -284,7 +285,7 @@ async def test_retention_removes_text_and_evidence_but_keeps_statistics(tips, tm
     draft.evidence.append(item)
     receipt = await tips.submit("k", draft)
     report_id = await tips.find(receipt.code)
-    assert (tmp_path / "evidence" / item.file).is_file()
+    assert item.file in await tips.files.names()
     await tips.set_status(report_id, "selesai")
     assert (await tips.purge(retention_days=365))["reports"] == 0
     await tips.store.store.write("UPDATE reports SET status_on = '2020-01-01' WHERE id = ?", (report_id,))
@@ -292,7 +293,7 @@ async def test_retention_removes_text_and_evidence_but_keeps_statistics(tips, tm
     view = await tips.view(report_id)
     assert view.purged and view.category == "kampanye" and view.province == "35" and view.evidence_count == 0
     assert await tips.details(report_id) == {}
-    assert not (tmp_path / "evidence" / item.file).exists()
+    assert item.file not in await tips.files.names()
 
 
 async def test_abandoned_drafts_and_orphan_files_are_removed(tips, tmp_path):
@@ -301,14 +302,14 @@ async def test_abandoned_drafts_and_orphan_files_are_removed(tips, tmp_path):
     draft.evidence.append(item)
     await tips.save_draft("old", draft)
     await tips.save_draft("fresh", Draft())
-    orphan = tips.files.write(b"left by a crash")
+    orphan = await tips.files.write(b"left by a crash")
     await tips.store.store.write("UPDATE tip_drafts SET updated_on = '2020-01-01' WHERE user_key = 'old'")
     result = await tips.purge(retention_days=365)
     assert result == {"drafts": 1, "reports": 0, "orphans": 0}  # an orphan goes at the second sweep
-    assert orphan in tips.files.names()
+    assert orphan in await tips.files.names()
     assert (await tips.purge(retention_days=365))["orphans"] == 1
     assert await tips.load_draft("old") is None and await tips.load_draft("fresh") is not None
-    assert tips.files.names() == set()
+    assert await tips.files.names() == set()
 
 
 def test_articles_cited_in_the_after_report_guidance_are_in_the_knowledge_base(engine):

@@ -269,8 +269,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str |
     elif action == "done":
         problem = s.form.evidence_done(draft)
     elif action == "clear":
-        for name in draft.files:
-            s.tips.files.delete(name)
+        await s.tips.files.delete(draft.files)
         draft.evidence = []
     elif action == "new":
         await s.tips.discard_draft(key, draft)

@@ -135,7 +135,8 @@ MIGRATIONS: list[str] = [
         UNIQUE (rule_id, revision)
     );
     """,
-    # 6: anonymity that survives a copy of DATA_DIR (bot/keys.py). A sealed key-check value; no language
+    # 6: anonymity that survives a copy of DATA_DIR (bot/keys.py). A sealed key-check value; evidence in the
+    # database rather than in files whose times mark the upload; no language
     # choices kept per user (they live in memory only); days, not instants, for drafts, questions, votes and
     # notices; a notice row is deleted once delivered; one vote per question; refused admin commands from
     # non-staff counted per day, not audited by id; no text of reviewers' notes or of questions in the audit.
@@ -174,6 +175,11 @@ MIGRATIONS: list[str] = [
     );
     DELETE FROM audit WHERE action = 'denied';
     UPDATE audit SET after = NULL WHERE action IN ('tips.note', 'tips.ask');
+    -- evidence files move into the database (bot/tips/evidence.py takes in the old folder at start-up)
+    CREATE TABLE evidence_files (
+        name TEXT PRIMARY KEY,
+        body BLOB NOT NULL
+    );
     -- copies of question text outlived the question's retention: the audit counts, votes point to the question
     UPDATE audit SET after = NULL WHERE action IN ('unanswered.attach', 'unanswered.dismiss');
     UPDATE votes SET query = NULL;

@@ -221,6 +221,23 @@ class TipStore:
         )
         return (int(row["n"]), int(row["total"])) if row else (0, 0)
 
+    # ------------------------------------------------------------------ evidence files (sealed)
+
+    async def put_file(self, name: str, sealed: bytes) -> None:
+        await self.store.write("INSERT INTO evidence_files (name, body) VALUES (?, ?)", (name, sealed))
+
+    async def file(self, name: str) -> bytes | None:
+        row = await self.store.fetchone("SELECT body FROM evidence_files WHERE name = ?", (name,))
+        return bytes(row["body"]) if row else None
+
+    async def delete_files(self, names: list[str]) -> None:
+        if names:
+            async with self.store.transaction() as db:
+                await db.executemany("DELETE FROM evidence_files WHERE name = ?", [(n,) for n in names])
+
+    async def file_names(self) -> set[str]:
+        return {row["name"] for row in await self.store.fetchall("SELECT name FROM evidence_files")}
+
     # ------------------------------------------------------------------ the key check
 
     async def key_check(self) -> bytes | None:

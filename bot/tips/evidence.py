@@ -1,4 +1,4 @@
-"""Evidence files: images re-encoded without metadata, everything sealed on disk under a random name.
+"""Evidence files: images re-encoded without metadata, everything sealed in the database under a random name.
 
 A photo's EXIF can hold GPS coordinates, the camera's serial number and the owner's name; re-encoding the
 pixels with Pillow drops all of it (the orientation is applied first so the picture stays upright). PDFs
@@ -11,8 +11,8 @@ Only JPEG, PNG and WebP are decoded at all, so the rest of Pillow's parsers are 
 
 from __future__ import annotations
 
+import asyncio
 import io
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +20,7 @@ from pathlib import Path
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from bot.crypto import Vault
+from bot.store.tips import TipStore
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # the Bot API's getFile limit
 MAX_PIXELS = 40_000_000  # an RGBA image this size already takes 160 MB to decode
@@ -146,31 +147,40 @@ def clean_file(data: bytes, mime: str, as_photo: bool) -> CleanFile:
 
 
 class EvidenceFiles:
-    """Sealed files under DATA_DIR/evidence, named by random tokens that say nothing about their content."""
+    """Sealed evidence, named by random tokens that say nothing about their content. Kept in the database,
+    not as files: a file's change and birth times cannot be reset, and would say when it was uploaded."""
 
-    def __init__(self, folder: Path, vault: Vault) -> None:
-        self.folder = folder
+    def __init__(self, store: TipStore, vault: Vault) -> None:
+        self.store = store
         self.vault = vault
 
-    def write(self, data: bytes) -> str:
-        self.folder.mkdir(parents=True, exist_ok=True)
+    async def write(self, data: bytes) -> str:
         name = secrets.token_hex(16)
-        path = self.folder / name
-        tmp = path.with_suffix(".tmp")
-        with open(tmp, "wb") as f:
-            f.write(self.vault.seal(data, PURPOSE))
-            f.flush()
-            os.fsync(f.fileno())
-        tmp.replace(path)
+        await self.store.put_file(name, await asyncio.to_thread(self.vault.seal, data, PURPOSE))
         return name
 
-    def read(self, name: str) -> bytes:
-        return self.vault.open((self.folder / name).read_bytes(), PURPOSE)
+    async def read(self, name: str) -> bytes:
+        sealed = await self.store.file(name)
+        if sealed is None:
+            raise FileNotFoundError(name)
+        return await asyncio.to_thread(self.vault.open, sealed, PURPOSE)
 
-    def delete(self, name: str) -> None:
-        (self.folder / name).unlink(missing_ok=True)
+    async def delete(self, names: list[str]) -> None:
+        await self.store.delete_files(names)
 
-    def names(self) -> set[str]:
-        if not self.folder.is_dir():
-            return set()
-        return {p.name for p in self.folder.iterdir() if p.is_file()}
+    async def names(self) -> set[str]:
+        return await self.store.file_names()
+
+    async def take_in(self, folder: Path) -> int:
+        """Files an older version kept under DATA_DIR/evidence move into the database (they are sealed
+        already), and the folder goes."""
+        if not folder.is_dir():
+            return 0
+        moved = 0
+        for path in sorted(folder.iterdir()):
+            if path.is_file() and not path.name.endswith(".tmp"):
+                await self.store.put_file(path.name, path.read_bytes())
+                moved += 1
+            path.unlink()
+        folder.rmdir()
+        return moved

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -83,15 +82,12 @@ class TipService:
 
     async def discard_draft(self, user_key: str, draft: Draft | None = None) -> None:
         draft = draft or await self.load_draft(user_key)
+        await self.files.delete(draft.files if draft else [])  # first: the draft's deletion wipes the WAL
         await self.store.delete_draft(user_key)
         self.draft_keys.discard(user_key)
-        for name in draft.files if draft else []:
-            self.files.delete(name)
 
     async def store_file(self, clean: CleanFile) -> EvidenceItem:
-        name = await asyncio.to_thread(self.files.write, clean.data)
-        midnight = datetime.combine(date.today(), datetime.min.time()).timestamp()
-        os.utime(self.files.folder / name, (midnight, midnight))  # the file's times say the day, not the moment
+        name = await self.files.write(clean.data)
         return EvidenceItem(kind=clean.kind, mime=clean.mime, size=len(clean.data), file=name)
 
     async def room_for_evidence(self, report_id: int) -> int:
@@ -215,7 +211,7 @@ class TipService:
         """A report's evidence for its reviewer: files decrypted from storage, links unsealed."""
         items = []
         for row in await self.store.evidence(report_id):
-            data = await asyncio.to_thread(self.files.read, row["file"]) if row["file"] else None
+            data = await self.files.read(row["file"]) if row["file"] else None
             url = self.vault.open(row["body"], "link").decode() if row["body"] else None
             items.append(Evidence(row["kind"], row["mime"] or "", row["added_on"], data, url))
         return items
@@ -292,35 +288,44 @@ class TipService:
 
     async def purge(self, retention_days: int) -> dict[str, int]:
         """Abandoned drafts and unconfirmed receipts, closed reports past retention, and evidence files
-        nothing refers to."""
-        drafts = 0
+        nothing refers to. A draft that cannot be decrypted is never deleted (a wrong key must not destroy
+        data), and while one exists no evidence counts as an orphan: it may be the draft's."""
+        drafts = unreadable = 0
         stale = (date.today() - timedelta(days=DRAFT_DAYS)).isoformat()
-        for user_key, _body in await self.store.drafts(updated_before=stale):
-            await self.discard_draft(user_key)
+        for user_key, body in await self.store.drafts(updated_before=stale):
+            if (draft := self._open_draft(body)) is None:
+                unreadable += 1
+                continue
+            await self.discard_draft(user_key, draft)
             drafts += 1
         today = today_wib()
         reports = 0
         for report_id in await self.store.closed_before(today - timedelta(days=retention_days), tuple(CLOSED)):
-            for name in await self.store.purge_report(report_id, today):
-                self.files.delete(name)
+            await self.files.delete(await self.store.purge_report(report_id, today))
             reports += 1
         orphans = await self._delete_orphans()
-        if drafts or reports or orphans:
-            log.info("retention: %d drafts, %d reports, %d orphan files removed", drafts, reports, orphans)
+        if unreadable:
+            log.warning("%d draft(s) cannot be decrypted with this key; kept, with every evidence file", unreadable)
         return {"drafts": drafts, "reports": reports, "orphans": orphans}
+
+    def _open_draft(self, body: bytes) -> Draft | None:
+        try:
+            return Draft.from_dict(self.vault.open_json(body, "draft"))
+        except (CryptoError, TypeError, ValueError):
+            return None
 
     async def _delete_orphans(self) -> int:
         """Files left by a crash between saving a file and saving the draft that names it. A file is deleted
-        when two sweeps in a row (an hour apart) found nothing naming it: file times are set to the day, so
-        they cannot tell a file just written from an old one."""
+        when two sweeps in a row (an hour apart) found nothing naming it, so one written a moment ago, whose
+        draft is being saved, stays."""
         used = await self.store.evidence_files()
         for _key, body in await self.store.drafts():
-            try:
-                used.update(Draft.from_dict(self.vault.open_json(body, "draft")).files)
-            except (CryptoError, TypeError, ValueError):
-                continue
-        unnamed = self.files.names() - used
-        for name in unnamed & self._orphans:
-            self.files.delete(name)
-        removed, self._orphans = len(unnamed & self._orphans), unnamed - self._orphans
-        return removed
+            if (draft := self._open_draft(body)) is None:
+                self._orphans = set()
+                return 0
+            used.update(draft.files)
+        unnamed = await self.files.names() - used
+        doomed = unnamed & self._orphans
+        await self.files.delete(sorted(doomed))
+        self._orphans = unnamed - doomed
+        return len(doomed)

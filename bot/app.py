@@ -189,6 +189,7 @@ def build_application(settings: Settings, max_rate: float = 30, retry_backoff: f
                 "and keep it elsewhere (README, Privacy)", settings.data_dir,
             )  # fmt: skip
         await svc.tips.open()
+        svc.retire_legacy_keys(at_start=True)
         await svc.tips.files.take_in(settings.data_dir / EVIDENCE_DIR)
         if await store.forget_questions(receipts.contains_code):
             await store.wipe()

@@ -14,11 +14,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import logging
 import os
 import secrets
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
@@ -26,10 +25,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from bot.crypto import CryptoError, Vault, parse_key
 
-log = logging.getLogger(__name__)
-
 KEY_FILE = "data.key"
-LEGACY_IDENTITY_FILE = "identity.key"  # the old user-key secret; never read again, and removed
+LEGACY_IDENTITY_FILE = "identity.key"  # the old user-key secret: kept only while drafts keyed under it remain
 CHECK_PURPOSE, CHECK_PLAINTEXT = "key-check", b"netra key check v1"
 # scheme 1: databases from before the key check (the vault key was the master key itself); 2: HKDF for all
 LEGACY_SCHEME, SCHEME = 1, 2
@@ -61,6 +58,8 @@ class Keys:
     locator: bytes  # receipt locators (bot/tips/receipts.py)
     scheme: int
     in_data_dir: bool  # the master key sits in DATA_DIR: a copy of DATA_DIR holds it
+    legacy_users: UserKeys | None = None  # identity.key of an older version, for the drafts opened under it
+    legacy_path: Path | None = None
 
 
 def load_master(data_dir: Path, configured: str | None) -> tuple[bytes, bool]:
@@ -120,9 +119,9 @@ def load_keys(data_dir: Path, database: Path, configured: str | None) -> Keys:
             "(nothing was read or changed)"
         ) from None
     legacy = data_dir / LEGACY_IDENTITY_FILE
-    if legacy.exists():
-        legacy.unlink()  # user keys now derive from the master key; the old secret could only help a copier
-        log.info("removed the old %s (open drafts keyed under it are not resumed)", LEGACY_IDENTITY_FILE)
+    if legacy.exists():  # drafts opened before the upgrade are still found; the file goes with the last one
+        secret = bytes.fromhex(legacy.read_text().strip())
+        keys = replace(keys, legacy_users=UserKeys(secret), legacy_path=legacy)
     return keys
 
 

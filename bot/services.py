@@ -9,7 +9,7 @@ import asyncio
 import html
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -71,6 +71,7 @@ class Services:
     bot_username: str = ""
     question_retention_days: int = 180
     _langs: OrderedDict[str, str] = field(default_factory=OrderedDict)
+    _legacy_drafts: set[str] = field(default_factory=set)  # draft keys present when identity.key was found
 
     async def refresh_knowledge(self) -> bool:
         """Serve the rules as the database has them now, if they changed (an edit here, or `kb import` from
@@ -84,7 +85,23 @@ class Services:
             return True
 
     def user_key(self, user: User) -> str:
+        """The key a user's draft is filed under: derived from the master key, or for a draft opened
+        before the upgrade, from the old identity.key (until that draft is gone)."""
+        if self.keys and self.keys.legacy_users:
+            old = self.keys.legacy_users.key(user.id)
+            if old in self._legacy_drafts and old in self.tips.draft_keys:
+                return old
         return self.user_keys.key(user.id)
+
+    def retire_legacy_keys(self, at_start: bool = False) -> None:
+        """Delete the old identity.key once no draft opened under it remains: it could only help a copier."""
+        if not self.keys or not self.keys.legacy_path:
+            return
+        if at_start:
+            self._legacy_drafts = set(self.tips.draft_keys)
+        if not self._legacy_drafts & self.tips.draft_keys:
+            self.keys.legacy_path.unlink(missing_ok=True)
+            self.keys = replace(self.keys, legacy_users=None, legacy_path=None)
 
     def t(self, lang: str) -> Callable[..., Markup]:
         """`ui` for templates: the strings are HTML already, so they are marked safe for autoescaping."""

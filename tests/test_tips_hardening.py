@@ -384,3 +384,35 @@ async def test_evidence_files_of_an_older_version_move_into_the_database(tmp_pat
         files = env.app.bot_data["services"].tips.files
         assert await files.names() == {"ab12"} and await files.read("ab12") == b"foto lama"
     assert not (data_dir / "evidence").exists()
+
+
+async def test_a_draft_opened_before_the_upgrade_is_resumed_and_the_old_secret_then_goes(tmp_path):
+    import hashlib
+    import hmac
+    import os
+
+    from bot.tips.model import Draft
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    master, _ = load_master(data_dir, None)
+    old_secret = os.urandom(32)
+    (data_dir / "identity.key").write_text(old_secret.hex())
+    old_key = hmac.new(old_secret, b"7010", hashlib.sha256).hexdigest()[:32]
+    draft = Draft(step="who", category="media-sosial", election="pilkada")
+    db = old_database(data_dir / "netra.sqlite3")
+    db.execute(
+        "INSERT INTO tip_drafts VALUES (?, '2026-12-01T10:00:00+00:00', ?)",
+        (old_key, Vault(master).seal_json(draft.to_dict(), "draft")),
+    )
+    db.commit()
+    db.close()
+    async with running_bot(data_dir) as env:
+        chat = Chat(env.fake, 7010)
+        [province] = await chat.say("Kepala Bidang Dinas Pendidikan Kab. Contoh")  # the form goes on
+        assert "provinsi" in province.text.lower()
+        assert (data_dir / "identity.key").exists()  # needed while that draft is open
+        await chat.say("/batal")
+        env.app.bot_data["services"].retire_legacy_keys()  # as the hourly sweep does
+        assert not (data_dir / "identity.key").exists()
+    assert questions(data_dir) == []  # the answer was never taken for a question

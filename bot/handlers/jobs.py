@@ -63,6 +63,7 @@ def _category(s: Services, category_id: str) -> str:
 async def purge(context: ContextTypes.DEFAULT_TYPE) -> None:
     s = services(context)
     await s.tips.purge(s.retention_days)
+    s.retire_legacy_keys()
     await s.store.purge_questions(date.today() - timedelta(days=s.question_retention_days))
     await s.store.wipe()
 

@@ -55,7 +55,9 @@ async def test_question_gets_verdict_basis_and_vote_buttons(env):
     await fake.wait_for(lambda: fake.sent(method="answerCallbackQuery"))
     await fake.wait_for(lambda: fake.sent(1010, "editMessageReplyMarkup"))
     store = env.app.bot_data["services"].store
-    async with store.db.execute("SELECT rule_id, query, vote FROM votes") as cur:
+    async with store.db.execute(
+        "SELECT v.rule_id, q.query, v.vote FROM votes v JOIN questions q ON q.id = v.question_id"
+    ) as cur:
         rows = await cur.fetchall()
     assert [tuple(r) for r in rows] == [
         (votes[0]["callback_data"].split(":")[2], "boleh gak pns like postingan caleg?", 1)

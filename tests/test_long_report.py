@@ -10,7 +10,7 @@ import pytest
 
 from tests.botenv import running_bot
 from tests.fake_telegram import Call, utf16_len
-from tests.tipchat import Chat, buttons, data_of
+from tests.tipchat import Chat, buttons, data_of, fill_until_evidence
 
 OWNER = 9101
 FAMILY = "\U0001f469\u200d\U0001f469\u200d\U0001f467"  # an emoji built with zero-width joiners
@@ -68,15 +68,8 @@ async def test_a_4000_character_report_reaches_the_reviewer_whole(env):
     description = long_description()
     assert len(description) == 4000 and "\n\n" in description and utf16_len(description) <= 4096  # one message
     reporter = Chat(env.fake, 6301)
-    _intro, category = await reporter.say("/lapor", count=2)
-    [election] = await reporter.press(category, "L:c:media-sosial")
-    await reporter.press(election, "L:e:pilkada")
-    [province] = await reporter.say("Kepala Bidang & <Wakil> Dinas")
-    await reporter.press(province, "L:p:34")
-    await reporter.say("Kab. Sleman")
-    await reporter.say("17/9/2024")
-    [evidence] = await reporter.say(description)
-    [evidence] = await reporter.say("lihat https://instagram.com/p/contoh123?a=1&b=2")
+    link = "lihat https://instagram.com/p/contoh123?a=1&b=2"
+    evidence = await fill_until_evidence(reporter, "Kepala Bidang & <Wakil> Dinas", description, link)
     env.fake.press(reporter.user, env.fake.message_of(evidence), data_of(evidence, "L:done"))
     review = await until_button(env, reporter, "L:send")
     assert len(review) >= 2 and "Periksa laporan" in review[0].text

@@ -89,19 +89,30 @@ DESCRIPTION = (
 )
 
 
-async def fill_report(chat: Chat, *, evidence: bool = True) -> Call:
-    """Walk the whole form with sensible answers; returns the review message."""
+async def fill_until_evidence(
+    chat: Chat,
+    who: str = "Kepala Bidang Dinas Pendidikan Kab. Contoh",
+    description: str = DESCRIPTION,
+    link: str | None = "lihat https://instagram.com/p/contoh123",
+) -> Call:
+    """Walk the form with sensible answers up to the evidence step; returns its last message."""
     intro, category = await chat.say("/lapor", count=2)
     assert "tidak menyimpan" in intro.text
     [election] = await chat.press(category, "L:c:media-sosial")
     await chat.press(election, "L:e:pilkada")
-    [province] = await chat.say("Kepala Bidang Dinas Pendidikan Kab. Contoh")
+    [province] = await chat.say(who)
     await chat.press(province, "L:p:34")
     await chat.say("Kab. Sleman")
     await chat.say("17/9/2024")
-    [step] = await chat.say(DESCRIPTION)
-    if evidence:
-        [step] = await chat.say("lihat https://instagram.com/p/contoh123")
+    [step] = await chat.say(description)
+    if link:
+        [step] = await chat.say(link)
+    return step
+
+
+async def fill_report(chat: Chat, *, evidence: bool = True) -> Call:
+    """Walk the whole form with sensible answers; returns the review message."""
+    step = await fill_until_evidence(chat, link="lihat https://instagram.com/p/contoh123" if evidence else None)
     [review] = await chat.press(step, "L:done")
     assert "Periksa laporan" in review.text
     return review

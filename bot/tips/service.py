@@ -24,7 +24,6 @@ log = logging.getLogger(__name__)
 
 WIB = timezone(timedelta(hours=7))  # the date users mean when they type "hari ini"
 DRAFT_DAYS = 1  # a draft (or an unconfirmed receipt) untouched since before yesterday is deleted
-MAX_RETRY_DELAY = 300.0
 
 
 def today_wib() -> date:

@@ -9,6 +9,7 @@ add a problem is refused whole, with the reasons. Nothing here knows Telegram.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Iterable
@@ -121,7 +122,8 @@ class RuleService:
 
     async def preview(self, item: dict[str, Any]) -> Rule:
         """The rule `item` would become, checked with all the others; RuleError if it would be refused."""
-        return self._apply(await _current(self.store.reader), [item])[0][0]
+        current = await _current(self.store.reader)
+        return (await asyncio.to_thread(self._apply, current, [item]))[0][0]  # checked with every rule: off the loop
 
     async def save(self, item: dict[str, Any], author: str, note: str | None, base: int | None = None) -> Revision:
         """`item` as the rule's next revision. `base` is the revision the editor started from: if someone
@@ -132,7 +134,7 @@ class RuleService:
             latest = current[rule_id].revision if rule_id in current else 0
             if base is not None and base != latest:
                 raise RuleError([f"rule {rule_id} changed meanwhile (now revision {latest}): open it again"])
-            [(rule, old)] = self._apply(current, [item])
+            [(rule, old)] = await asyncio.to_thread(self._apply, current, [item])
             if old is not None and rule_item(rule) == old.item:
                 raise Unchanged()
             return await _insert(db, rule_item(rule), latest + 1, author, note)
@@ -156,7 +158,8 @@ class RuleService:
         reasons) none."""
         async with self.store.transaction() as db:
             current = await _current(db)
-            applied = self._apply(current, [e.item for e in entries], where=[e.where for e in entries])
+            items, where = [e.item for e in entries], [e.where for e in entries]
+            applied = await asyncio.to_thread(self._apply, current, items, where=where)
             added, changed, unchanged = [], [], 0
             for rule, old in applied:
                 item = rule_item(rule)

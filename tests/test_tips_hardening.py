@@ -416,3 +416,38 @@ async def test_a_draft_opened_before_the_upgrade_is_resumed_and_the_old_secret_t
         env.app.bot_data["services"].retire_legacy_keys()  # as the hourly sweep does
         assert not (data_dir / "identity.key").exists()
     assert questions(data_dir) == []  # the answer was never taken for a question
+
+
+async def test_a_wipe_blocked_by_another_readers_transaction_holds_no_writer_and_is_retried(store):
+    await store.record_question("sebelum", "none", None, 0.0, "id")
+    other = sqlite3.connect(store.path, isolation_level=None)  # an operator's sqlite3 shell, mid-query
+    other.execute("BEGIN")
+    other.execute("SELECT COUNT(*) FROM questions").fetchone()
+    await store.record_question("sesudah", "none", None, 0.0, "id")  # a frame the reader's snapshot predates
+    try:
+        wipe = asyncio.create_task(store.wipe())
+        started = asyncio.get_running_loop().time()
+        await store.record_question("di tengah", "none", None, 0.0, "id")  # not held up by the retries
+        assert asyncio.get_running_loop().time() - started < 0.5
+        assert await wipe is False and store.wipe_pending
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    assert await store.wipe() and not store.wipe_pending
+    assert (store.path.parent / "netra.sqlite3-wal").stat().st_size == 0
+
+
+async def test_a_status_session_is_forgotten_once_it_expires(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from bot.handlers import status
+
+    async with running_bot(tmp_path / "data") as env:
+        chat = Chat(env.fake, 7020)
+        code = await send_and_confirm(chat, await fill_report(chat, evidence=False))
+        monkeypatch.setattr(status, "SESSION_SECONDS", 0.05)
+        await chat.say(f"/status {code}")
+        assert env.app.user_data[7020].get(status.SESSION_KEY)
+        await asyncio.sleep(0.1)
+        await status.forget_expired_sessions(SimpleNamespace(application=env.app))
+        assert status.SESSION_KEY not in env.app.user_data[7020]  # memory keeps no user -> report link

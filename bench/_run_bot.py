@@ -9,8 +9,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from telegram import Update
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 
-from bot.app import build_application, configure_logging
 from bot.config import Settings
+from bot.tg.app import build_application, configure_logging
 
 
 async def fixed_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

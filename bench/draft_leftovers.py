@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.store.sqlite import SqliteStore  # noqa: E402
-from bot.store.tips import TipStore  # noqa: E402
+from bot.storage.sqlite import SqliteStore  # noqa: E402
+from bot.storage.tips import TipStore  # noqa: E402
 
 LIMIT = 3000
 

@@ -18,10 +18,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.engine import load_engine  # noqa: E402
-from bot.evaluation import load_items  # noqa: E402
-from bot.kb import KnowledgeBase  # noqa: E402
-from bot.matcher import Matcher  # noqa: E402
+from bot.qa.engine import load_engine  # noqa: E402
+from bot.qa.evaluation import load_items  # noqa: E402
+from bot.qa.kb import KnowledgeBase  # noqa: E402
+from bot.qa.matcher import Matcher  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "reference" / "dev-questions.yaml"
 HELDOUT = ROOT / "tests" / "data" / "heldout-questions.yaml"

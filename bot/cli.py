@@ -12,13 +12,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from bot.admin import AdminService
+from bot.admin.roles import AdminService
 from bot.config import PROJECT_ROOT, Settings, SettingsError, load_settings
-from bot.kb import KnowledgeBase, KnowledgeError
-from bot.kb_files import load_knowledge, read_entries, write_knowledge
-from bot.matcher import MatchResult
-from bot.rules import ImportSummary, RuleError, RuleService
-from bot.store.sqlite import SqliteStore
+from bot.editing.rules import ImportSummary, RuleError, RuleService
+from bot.qa.kb import KnowledgeBase, KnowledgeError
+from bot.qa.kb_files import load_knowledge, read_entries, write_knowledge
+from bot.qa.matcher import MatchResult
+from bot.storage.sqlite import SqliteStore
 
 IMPORT_AUTHOR = "kb import"
 SERVER = 0  # the audit's actor for what is done on the server's command line
@@ -44,7 +44,7 @@ def result_json(result: MatchResult) -> dict[str, Any]:
 
 
 def _ask(args: argparse.Namespace, knowledge_dir: Path) -> int:
-    from bot.engine import load_engine
+    from bot.qa.engine import load_engine
 
     engine = load_engine(knowledge_dir)
     if args.question == "-":
@@ -76,23 +76,15 @@ def _validate(args: argparse.Namespace, knowledge_dir: Path) -> int:
 
 
 def _run(_args: argparse.Namespace, knowledge_dir: Path) -> int:
-    from telegram.error import InvalidToken, NetworkError
-
-    from bot.app import run_bot
+    from bot.tg.app import run_bot  # the only command that needs python-telegram-bot
 
     settings = replace(load_settings(), knowledge_dir=knowledge_dir)
     settings.require_token()
-    try:
-        return run_bot(settings)
-    except InvalidToken:
-        raise SettingsError("BOT_TOKEN was rejected by Telegram: check the token from @BotFather") from None
-    except NetworkError as exc:
-        print(f"error: cannot reach the Bot API at {settings.bot_api_base_url}: {exc}", file=sys.stderr)
-        return 3
+    return run_bot(settings)
 
 
 def _tips_export(args: argparse.Namespace, knowledge_dir: Path) -> int:
-    from bot.app import build_services
+    from bot.tg.app import build_services
     from bot.tips.export import to_csv, to_json
     from bot.tips.model import STATUSES
 

@@ -1,6 +1,7 @@
-"""What the Telegram handlers need, in one object: the engine, storage, user keys and UI wording.
+"""What the handlers need, in one object: the engine, storage, user keys and UI wording.
 
-Handlers fetch it with `services(context)`; it is built once in bot/app.py.
+Nothing here knows Telegram: a user is anything with an `id` and a `language_code` (python-telegram-bot's
+`User` is one). It is built once in bot/tg/app.py; handlers fetch it with `bot.tg.context.services`.
 """
 
 from __future__ import annotations
@@ -11,27 +12,36 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
 import yaml
 from markupsafe import Markup
-from telegram import User
-from telegram.ext import ContextTypes
 
-from bot.admin import AdminService
-from bot.engine import Engine, with_knowledge
-from bot.keys import Keys, UserKeys
-from bot.render import TEMPLATES_DIR
-from bot.rules import RuleService
-from bot.store import Store
-from bot.throttle import KeyedLimit
+from bot.admin.roles import AdminService
+from bot.editing.rules import RuleService
+from bot.editing.unanswered import UnansweredService
+from bot.presentation.render import TEMPLATES_DIR
+from bot.privacy.keys import Keys, UserKeys
+from bot.privacy.throttle import KeyedLimit
+from bot.qa.engine import Engine, with_knowledge
+from bot.storage import Store
 from bot.tips.form import TipForm
 from bot.tips.service import TipService
-from bot.unanswered import UnansweredService
 
 WRONG_CODES_PER_WINDOW, WRONG_CODE_WINDOW = 5, 15 * 60
 
 MAX_QUESTION_CHARS = 1000  # Telegram allows 4096; a question longer than this is several questions
 MAX_REMEMBERED_LANGUAGES = 100_000
+
+
+class User(Protocol):
+    """Who sent an update, as far as the services care."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def language_code(self) -> str | None: ...
 
 
 class Ui:
@@ -66,7 +76,7 @@ class Services:
     code_limit: KeyedLimit = field(default_factory=lambda: KeyedLimit(WRONG_CODES_PER_WINDOW, WRONG_CODE_WINDOW))
     outbox_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     ui: Ui = field(default_factory=Ui)
-    knowledge_version: int = 0  # the rule revisions `engine` serves (bot/rules.py)
+    knowledge_version: int = 0  # the rule revisions `engine` serves (bot/editing/rules.py)
     knowledge_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     bot_username: str = ""
     question_retention_days: int = 180
@@ -126,7 +136,3 @@ class Services:
         self._langs.move_to_end(key)
         while len(self._langs) > MAX_REMEMBERED_LANGUAGES:
             self._langs.popitem(last=False)
-
-
-def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    return context.application.bot_data["services"]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from telegram.ext import Application
 
-from bot.app import build_application
 from bot.config import Settings
+from bot.tg.app import build_application
 from tests.fake_telegram import FakeTelegram
 
 TOKEN = "123456:TEST-token-not-real"

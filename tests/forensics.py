@@ -17,7 +17,7 @@ import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.keys import hkdf
+from bot.privacy.keys import hkdf
 
 WAL_HEADER, FRAME_HEADER = 32, 24
 

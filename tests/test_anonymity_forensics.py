@@ -13,8 +13,8 @@ import stat
 
 import pytest
 
-from bot.app import build_application
 from bot.config import Settings, SettingsError
+from bot.tg.app import build_application
 from tests.botenv import TOKEN, running_bot
 from tests.fake_telegram import FakeTelegram
 from tests.forensics import findings, seize

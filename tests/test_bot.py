@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
-from bot import callbacks
-from bot.app import configure_logging
+from bot.tg import callbacks
+from bot.tg.app import configure_logging
 from tests.botenv import TOKEN, running_bot
 from tests.fake_telegram import BOT_USERNAME
 
@@ -338,7 +338,7 @@ async def test_handler_error_is_reported_and_logged_without_the_token(env, caplo
 
 
 async def test_long_answers_are_split_below_the_limit(env):
-    from bot.chunks import split_html
+    from bot.presentation.chunks import split_html
 
     svc = env.app.bot_data["services"]
     longest = max(svc.engine.kb.rules.values(), key=lambda r: len(svc.engine.renderer.answer_html(r, "id")))

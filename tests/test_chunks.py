@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from bot.chunks import split_html
+from bot.presentation.chunks import split_html
 from tests.fake_telegram import check_text, parse_html, utf16_len
 
 HEAD = "<b>Periksa laporan</b>\n\n<b>Jenis:</b> Media sosial\n<b>Uraian:</b>\n"

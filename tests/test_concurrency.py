@@ -1,4 +1,4 @@
-"""One chat flooding the bot must not stall the others (bot/updates.py): a chat waits for its own turn
+"""One chat flooding the bot must not stall the others (bot/tg/updates.py): a chat waits for its own turn
 without holding one of the Application's concurrency slots, and its queue is bounded."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ import logging
 
 import pytest
 
-import bot.app
-from bot import updates
-from bot.handlers import questions
+import bot.tg.app
+from bot.tg import updates
+from bot.tg.handlers.public import questions
 from tests.botenv import running_bot
 
 FLOODER, OTHER = 5001, 5002
@@ -56,11 +56,11 @@ async def _other_chat_is_answered_during_a_flood(tmp_path, gate: asyncio.Event, 
 async def test_a_flood_beyond_every_slot_leaves_other_chats_answered_and_is_cut_at_the_queue_bound(
     tmp_path, gate, caplog
 ):
-    with caplog.at_level(logging.WARNING, logger="bot.updates"):
+    with caplog.at_level(logging.WARNING, logger="bot.tg.updates"):
         flood, answered = await _other_chat_is_answered_during_a_flood(tmp_path, gate, 44)  # 300 of 256 slots
     # the first one, then the 50 that waited behind it; the rest was dropped and logged
     assert len(answered) == 1 + updates.MAX_WAITING_PER_CHAT
-    drops = [r.getMessage() for r in caplog.records if r.name == "bot.updates"]
+    drops = [r.getMessage() for r in caplog.records if r.name == "bot.tg.updates"]
     assert f"dropped {flood - 1 - updates.MAX_WAITING_PER_CHAT} updates" in drops[-1]
     assert not [m for m in drops if str(FLOODER) in m or "parpol" in m]  # no user data in the log
 
@@ -73,6 +73,6 @@ async def test_a_chat_waiting_for_its_turn_holds_no_slot(tmp_path, gate, monkeyp
         def __init__(self, _max_concurrent_updates: int | None = None) -> None:
             super().__init__(4)
 
-    monkeypatch.setattr(bot.app, "PerChatUpdateProcessor", FourSlots)
+    monkeypatch.setattr(bot.tg.app, "PerChatUpdateProcessor", FourSlots)
     flood, answered = await _other_chat_is_answered_during_a_flood(tmp_path, gate, 6)
     assert flood == 10 and len(answered) == 10

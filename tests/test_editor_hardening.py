@@ -12,9 +12,9 @@ import tracemalloc
 import pytest
 import yaml
 
-from bot.handlers import rule_edit
-from bot.kb import MAX_SHOWN, Entry, assemble, check_entry, rule_item, shown
-from bot.kb_files import (
+from bot.editing.fields import MAX_TEXT, FieldError, Refused, apply, read_new_rule
+from bot.qa.kb import MAX_SHOWN, Entry, assemble, check_entry, rule_item, shown
+from bot.qa.kb_files import (
     ANCHORS_REFUSED,
     AnchorError,
     NoAnchorLoader,
@@ -23,7 +23,7 @@ from bot.kb_files import (
     load_yaml,
     read_entries,
 )
-from bot.rule_fields import MAX_TEXT, FieldError, Refused, apply, read_new_rule
+from bot.tg.handlers.staff import rule_edit
 from tests.botenv import running_bot
 from tests.conftest import KNOWLEDGE
 from tests.tipchat import Chat, data_of

@@ -11,7 +11,7 @@ import time
 import pytest
 from PIL import Image
 
-import bot.handlers.evidence as handler_evidence
+import bot.tg.handlers.tips.evidence as handler_evidence
 from bot.tips import receipts
 from bot.tips.evidence import EvidenceError, check_content, clean_file, sniff, strip_image
 from tests.botenv import running_bot

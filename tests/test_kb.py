@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from bot.cli import main
-from bot.kb import VERDICTS, KnowledgeError
-from bot.kb_files import load_knowledge
+from bot.qa.kb import VERDICTS, KnowledgeError
+from bot.qa.kb_files import load_knowledge
 from tests.conftest import KNOWLEDGE, SHARED
 
 LAWS = SHARED / "reference" / "laws"

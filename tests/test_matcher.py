@@ -2,8 +2,8 @@
 
 import pytest
 
-from bot.evaluation import evaluate, load_items
-from bot.matcher import MAX_ALTERNATIVES
+from bot.qa.evaluation import evaluate, load_items
+from bot.qa.matcher import MAX_ALTERNATIVES
 from tests.conftest import ROOT, SHARED
 
 DEV = SHARED / "reference" / "dev-questions.yaml"

@@ -12,9 +12,11 @@ import time
 import pytest
 from PIL import Image
 
-from bot import callbacks, matcher, unanswered
-from bot.matcher import Matcher
-from bot.text import WORD_CACHE_SIZE, Lexicon, Normaliser
+from bot.editing import unanswered
+from bot.qa import matcher
+from bot.qa.matcher import Matcher
+from bot.qa.text import WORD_CACHE_SIZE, Lexicon, Normaliser
+from bot.tg import callbacks
 from tests.botenv import running_bot
 from tests.conftest import KNOWLEDGE
 from tests.tipchat import Chat

@@ -1,5 +1,5 @@
 """Retries of outgoing calls: only where Telegram surely did not act on the request, so no reply is lost to a
-flaky connection and none is shown twice after a timeout (bot/ratelimit.py)."""
+flaky connection and none is shown twice after a timeout (bot/tg/ratelimit.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from telegram import Bot
 from telegram.error import NetworkError
 from telegram.request import HTTPXRequest
 
-from bot.ratelimit import is_safe_to_retry
+from bot.tg.ratelimit import is_safe_to_retry
 from tests.botenv import TOKEN, running_bot
 from tests.fake_telegram import FakeTelegram
 

@@ -1,5 +1,5 @@
-"""Rule revisions (bot/rules.py), the editing formats (bot/rule_fields.py) and the YAML folder
-(bot/kb_files.py), as plain Python: no Telegram."""
+"""Rule revisions (bot/editing/rules.py), the editing formats (bot/editing/fields.py) and the YAML folder
+(bot/qa/kb_files.py), as plain Python: no Telegram."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import copy
 
 import pytest
 
-from bot.kb import Entry, rule_item
-from bot.kb_files import load_knowledge, read_entries, write_knowledge
-from bot.rule_fields import FieldError, apply, as_text, new_rule_template, read_new_rule
-from bot.rules import RuleError, RuleService, Unchanged, changed_keys
-from bot.store.sqlite import SqliteStore
+from bot.editing.fields import FieldError, apply, as_text, new_rule_template, read_new_rule
+from bot.editing.rules import RuleError, RuleService, Unchanged, changed_keys
+from bot.qa.kb import Entry, rule_item
+from bot.qa.kb_files import load_knowledge, read_entries, write_knowledge
+from bot.storage.sqlite import SqliteStore
 from tests.conftest import KNOWLEDGE
 
 KB = load_knowledge(KNOWLEDGE)

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from bot.cli import main as cli_main
-from bot.kb_files import dump_rules
+from bot.qa.kb_files import dump_rules
 from tests.botenv import running_bot
 from tests.tipchat import Chat, buttons, data_of
 

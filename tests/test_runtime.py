@@ -11,8 +11,8 @@ import sys
 
 import httpx
 
-from bot.app import build_application
 from bot.config import Settings
+from bot.tg.app import build_application
 from tests.botenv import TOKEN
 from tests.conftest import ROOT
 from tests.fake_telegram import FakeTelegram

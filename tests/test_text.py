@@ -1,6 +1,6 @@
 import pytest
 
-from bot.text import Lexicon, Normaliser
+from bot.qa.text import Lexicon, Normaliser
 from tests.conftest import KNOWLEDGE
 
 

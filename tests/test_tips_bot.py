@@ -9,7 +9,7 @@ import logging
 import pytest
 from PIL import Image
 
-from bot.app import configure_logging
+from bot.tg.app import configure_logging
 from bot.tips import receipts
 from tests.botenv import running_bot
 from tests.tipchat import DESCRIPTION, Chat, buttons, data_of, fill_report, jpeg_with_gps

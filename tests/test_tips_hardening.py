@@ -13,12 +13,12 @@ from datetime import date, timedelta
 import pytest
 import yaml
 
-from bot.app import build_application
 from bot.config import Settings, SettingsError
-from bot.crypto import Vault
-from bot.keys import LEGACY_SCHEME, SCHEME, KeyMismatch, load_keys, load_master
-from bot.store.sqlite import SqliteStore
-from bot.store.tips import TipStore
+from bot.privacy.crypto import Vault
+from bot.privacy.keys import LEGACY_SCHEME, SCHEME, KeyMismatch, load_keys, load_master
+from bot.storage.sqlite import SqliteStore
+from bot.storage.tips import TipStore
+from bot.tg.app import build_application
 from bot.tips import receipts
 from tests.botenv import TOKEN, running_bot
 from tests.fake_telegram import FakeTelegram
@@ -243,7 +243,7 @@ async def test_questions_and_votes_are_kept_for_the_retention_period_only(store)
 
 def old_database(path) -> sqlite3.Connection:
     """A database as the bot left it before the key check (schema version 5)."""
-    from bot.store.migrations import MIGRATIONS
+    from bot.storage.migrations import MIGRATIONS
 
     db = sqlite3.connect(path)
     for number, script in enumerate(MIGRATIONS[:5], start=1):
@@ -440,7 +440,7 @@ async def test_a_wipe_blocked_by_another_readers_transaction_holds_no_writer_and
 async def test_a_status_session_is_forgotten_once_it_expires(tmp_path, monkeypatch):
     from types import SimpleNamespace
 
-    from bot.handlers import status
+    from bot.tg.handlers.tips import status
 
     async with running_bot(tmp_path / "data") as env:
         chat = Chat(env.fake, 7020)

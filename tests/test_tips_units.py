@@ -12,11 +12,11 @@ import pytest
 from PIL import Image, PngImagePlugin
 
 from bot.config import SettingsError
-from bot.crypto import CryptoError, Vault
-from bot.keys import load_master
-from bot.store.sqlite import SqliteStore
-from bot.store.tips import TipStore
-from bot.throttle import KeyedLimit
+from bot.privacy.crypto import CryptoError, Vault
+from bot.privacy.keys import load_master
+from bot.privacy.throttle import KeyedLimit
+from bot.storage.sqlite import SqliteStore
+from bot.storage.tips import TipStore
 from bot.tips import receipts
 from bot.tips.dates import format_date, parse_date
 from bot.tips.evidence import MAX_FILE_BYTES, EvidenceError, EvidenceFiles, clean_file, strip_image
@@ -167,8 +167,8 @@ def test_data_key_file_is_private_and_values_are_bound_to_their_purpose(tmp_path
 
 
 def test_a_malformed_data_key_is_a_one_line_settings_error(tmp_path):
-    from bot.app import build_services
     from bot.config import Settings
+    from bot.tg.app import build_services
 
     with pytest.raises(SettingsError, match="DATA_KEY"):
         build_services(Settings(data_dir=tmp_path, data_key="not-base64!"))
@@ -317,7 +317,7 @@ def test_articles_cited_in_the_after_report_guidance_are_in_the_knowledge_base(e
     basis of a rule, so the template cannot drift from the checked knowledge base."""
     import re
 
-    from bot.render import TEMPLATES_DIR
+    from bot.presentation.render import TEMPLATES_DIR
 
     text = (TEMPLATES_DIR / "tips" / "after.html.j2").read_text(encoding="utf-8")
     cited = set(re.findall(r"Pasal \d+ ayat \(\d+\)", text))

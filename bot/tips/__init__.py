@@ -1,4 +1,4 @@
 """Anonymous tips: the report form's data, receipt codes, dates, evidence, and the service that ties them.
 
-Nothing in this package knows Telegram; bot/handlers/report.py and bot/handlers/status.py drive it.
+Nothing in this package knows Telegram; bot/tg/handlers/tips/report.py and bot/tg/handlers/tips/status.py drive it.
 """

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from bot.crypto import Vault
-from bot.store.tips import TipStore
+from bot.privacy.crypto import Vault
+from bot.storage.tips import TipStore
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # the Bot API's getFile limit
 MAX_PIXELS = 40_000_000  # an RGBA image this size already takes 160 MB to decode

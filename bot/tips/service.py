@@ -1,6 +1,6 @@
 """The tip service: drafts, sending a report, following it up by receipt code, notices, and retention.
 
-Users are named here only by `user_key`, a keyed hash made by the caller (bot/keys.py); no Telegram
+Users are named here only by `user_key`, a keyed hash made by the caller (bot/privacy/keys.py); no Telegram
 id reaches this module. Free text is sealed before it is stored. The receipt code leaves only as the
 `Receipt` for the one user who sent the report, kept sealed in their draft's row until they confirm saving
 it; then the row goes, and nothing written links them to the report.
@@ -14,8 +14,8 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from bot.crypto import CryptoError, Vault
-from bot.store.tips import NewEvidence, NewReport, TipStore
+from bot.privacy.crypto import CryptoError, Vault
+from bot.storage.tips import NewEvidence, NewReport, TipStore
 from bot.tips import receipts
 from bot.tips.evidence import CleanFile, EvidenceFiles
 from bot.tips.model import CLOSED, MAX_EVIDENCE, SENT, STATUSES, Draft, EvidenceItem, Receipt, ReportEvent, ReportView

@@ -1,0 +1,1 @@
+"""Staff: roles and the audit trail, and the statistics admins read."""

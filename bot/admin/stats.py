@@ -1,0 +1,96 @@
+"""Figures for admins (/stats): questions and how well they were answered, votes per rule, what went
+unanswered, and reports by status, kind and province, over a chosen number of days. No Telegram here."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from bot.storage.sqlite import SqliteStore
+
+
+@dataclass
+class Stats:
+    days: int
+    since: date
+    per_day: dict[str, Counter[str]] = field(default_factory=dict)  # ISO day -> status -> count
+    votes: list[tuple[str, int, int]] = field(default_factory=list)  # rule id, 👍, 👎
+    unanswered: list[tuple[str, int]] = field(default_factory=list)
+    reports_by_status: Counter[str] = field(default_factory=Counter)
+    reports_by_category: Counter[str] = field(default_factory=Counter)
+    reports_by_province: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def questions(self) -> int:
+        return sum(sum(c.values()) for c in self.per_day.values())
+
+    @property
+    def match_rate(self) -> float:
+        answered = sum(c["answer"] for c in self.per_day.values())
+        return answered / self.questions if self.questions else 0.0
+
+
+async def compute(store: SqliteStore, days: int) -> Stats:
+    since = datetime.now(UTC) - timedelta(days=days)
+    since_iso = since.isoformat(timespec="seconds")
+    stats = Stats(days=days, since=since.date())
+    for row in await store.fetchall(
+        "SELECT substr(asked_at, 1, 10) AS day, status, COUNT(*) AS n FROM questions WHERE asked_at >= ? "
+        "GROUP BY day, status ORDER BY day",
+        (since_iso,),
+    ):
+        stats.per_day.setdefault(row["day"], Counter())[row["status"]] = row["n"]
+    stats.votes = [
+        (row["rule_id"], row["up"], row["down"])
+        for row in await store.fetchall(
+            "SELECT rule_id, SUM(vote = 1) AS up, SUM(vote = -1) AS down FROM votes WHERE voted_at >= ? "
+            "GROUP BY rule_id ORDER BY down DESC, up DESC LIMIT 10",
+            (since_iso,),
+        )
+    ]
+    stats.unanswered = [
+        (row["q"], row["n"])
+        for row in await store.fetchall(
+            "SELECT lower(query) AS q, COUNT(*) AS n FROM questions WHERE asked_at >= ? AND status = 'none' "
+            "GROUP BY q ORDER BY n DESC LIMIT 5",
+            (since_iso,),
+        )
+    ]
+    for row in await store.fetchall(
+        "SELECT status, category, province FROM reports WHERE submitted_on >= ?", (since.date().isoformat(),)
+    ):
+        stats.reports_by_status[row["status"]] += 1
+        stats.reports_by_category[row["category"]] += 1
+        stats.reports_by_province[row["province"]] += 1
+    return stats
+
+
+def questions_chart(stats: Stats) -> bytes:
+    """A PNG bar chart of questions per day, split by how they were answered.
+
+    It is drawn in a worker thread, two admins' /stats at once in two threads: so a Figure of its own on an
+    Agg canvas, never pyplot, whose current-figure registry is one global state shared by every thread."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    days = [stats.since + timedelta(days=i) for i in range(stats.days + 1)]
+    keys = [d.isoformat() for d in days]
+    fig = Figure(figsize=(8, 3.5), dpi=110)
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    bottom = [0] * len(days)
+    for status, label, colour in (("answer", "terjawab", "#2e7d32"), ("ambiguous", "pilihan", "#f9a825"),
+                                  ("none", "tidak terjawab", "#c62828")):  # fmt: skip
+        values = [stats.per_day.get(k, Counter())[status] for k in keys]
+        ax.bar(days, values, bottom=bottom, label=label, color=colour, width=0.8)
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    ax.set_title(f"Pertanyaan per hari, {stats.days} hari terakhir")
+    ax.legend(loc="upper left", fontsize=8)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    out = io.BytesIO()
+    fig.savefig(out, format="png")
+    return out.getvalue()

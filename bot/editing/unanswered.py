@@ -1,0 +1,112 @@
+"""Questions nobody could answer (no match, a "did you mean" list, or a 👎), grouped for editors.
+
+An editor attaches a group to a rule, which teaches the rule that phrasing as a new revision (the matcher
+is rebuilt at once), or dismisses it. Nothing here knows Telegram; bot/tg/handlers/staff/unanswered.py shows it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import aiosqlite
+from rapidfuzz import fuzz
+
+from bot.editing.rules import RuleService
+from bot.qa.engine import Engine
+from bot.storage.sqlite import SqliteStore
+
+SIMILAR = 85  # token_set_ratio between normalised questions that puts them in one group
+
+
+@dataclass(frozen=True)
+class QuestionGroup:
+    id: int  # the newest question's id names the group
+    text: str
+    count: int
+    downvoted: int
+    ids: tuple[int, ...]
+    suggestions: tuple[str, ...]  # rule ids the matcher thinks closest
+
+
+@dataclass(frozen=True)
+class OpenQuestion:
+    """A question nobody could answer, as the grouping needs it (plain data, safe to hand to a thread)."""
+
+    id: int
+    query: str
+    down: bool  # has a 👎
+
+
+def cluster(engine: Engine, questions: list[OpenQuestion], limit: int) -> list[QuestionGroup]:
+    """Questions (newest first) grouped by similar wording, the largest `limit` groups first. CPU-bound, and
+    touches nothing but the engine: run it in a thread."""
+    clusters: list[tuple[str, list[OpenQuestion]]] = []
+    for question in questions:
+        norm = " ".join(engine.normaliser.tokens(question.query)) or question.query.lower()
+        for rep, members in clusters:
+            if fuzz.token_set_ratio(norm, rep) >= SIMILAR:
+                members.append(question)
+                break
+        else:
+            clusters.append((norm, [question]))
+    clusters.sort(key=lambda c: len(c[1]), reverse=True)
+    groups = []
+    for _rep, members in clusters[:limit]:
+        first = members[0]
+        result = engine.matcher.match(first.query)
+        groups.append(
+            QuestionGroup(
+                id=first.id,
+                text=first.query,
+                count=len(members),
+                downvoted=sum(1 for m in members if m.down),
+                ids=tuple(m.id for m in members),
+                suggestions=tuple(c.rule.id for c in result.candidates[:2]),
+            )
+        )
+    return groups
+
+
+class UnansweredService:
+    def __init__(self, store: SqliteStore, rules: RuleService) -> None:
+        self.store = store
+        self.rules = rules
+
+    async def groups(self, engine: Engine, days: int = 30, limit: int = 10) -> list[QuestionGroup]:
+        since = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
+        rows = await self.store.fetchall(
+            "SELECT q.id, q.query, q.status, EXISTS (SELECT 1 FROM votes v WHERE v.question_id = q.id AND v.vote = -1) "
+            "AS down FROM questions q WHERE q.reviewed IS NULL AND q.asked_at >= ? AND (q.status != 'answer' OR "
+            "EXISTS (SELECT 1 FROM votes v WHERE v.question_id = q.id AND v.vote = -1)) ORDER BY q.id DESC LIMIT 1000",
+            (since,),
+        )
+        questions = [OpenQuestion(row["id"], row["query"], bool(row["down"])) for row in rows]
+        # comparing every question with every group is about 300 ms for 1,000 questions: off the event loop,
+        # so everyone else is answered meanwhile (the normaliser's and matcher's caches are thread-safe)
+        return await asyncio.to_thread(cluster, engine, questions, limit)
+
+    async def _group_of(self, engine: Engine, question_id: int) -> QuestionGroup | None:
+        return next((g for g in await self.groups(engine, limit=1000) if question_id in g.ids), None)
+
+    async def attach(self, engine: Engine, question_id: int, rule_id: str, editor_id: int) -> QuestionGroup | None:
+        group = await self._group_of(engine, question_id)
+        if group is None or rule_id not in engine.kb.rules:
+            return None
+        await self.rules.add_phrasing(rule_id, group.text, str(editor_id))
+        async with self.store.transaction() as db:
+            await self._mark(db, group, "attached")
+        return group
+
+    async def dismiss(self, engine: Engine, question_id: int) -> QuestionGroup | None:
+        group = await self._group_of(engine, question_id)
+        if group is not None:
+            async with self.store.transaction() as db:
+                await self._mark(db, group, "dismissed")
+        return group
+
+    @staticmethod
+    async def _mark(db: aiosqlite.Connection, group: QuestionGroup, how: str) -> None:
+        marks = ",".join("?" * len(group.ids))
+        await db.execute(f"UPDATE questions SET reviewed = ? WHERE id IN ({marks})", (how, *group.ids))

@@ -1,1 +1,0 @@
-"""Telegram handlers, one module per concern; bot/app.py registers them."""

@@ -1,0 +1,1 @@
+"""What users read: rendering the templates, and splitting Telegram HTML below the message limit."""

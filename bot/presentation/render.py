@@ -1,0 +1,99 @@
+"""Turns rules and match results into what users read, through the Jinja2 templates in `templates/`.
+
+`*.html.j2` templates are Telegram HTML and autoescaped, so neither user text nor rule text can break the
+markup; `*.txt.j2` templates are plain text for the command line.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from bot.qa.kb import KnowledgeBase, Rule
+from bot.qa.matcher import MatchResult
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+LANGS = ("id", "en")
+
+
+@dataclass(frozen=True)
+class RuleText:
+    """A rule's wording in one language (English falls back to Indonesian where a field has none)."""
+
+    title: str
+    answer: str
+    caveat: str | None
+    sanction: str | None
+
+
+def rule_text(rule: Rule, lang: str) -> RuleText:
+    if lang == "en" and rule.en is not None:
+        return RuleText(rule.en.title, rule.en.answer, rule.en.caveat or rule.caveat, rule.en.sanction or rule.sanction)
+    return RuleText(rule.title, rule.answer, rule.caveat, rule.sanction)
+
+
+class Renderer:
+    def __init__(self, kb: KnowledgeBase, templates_dir: Path = TEMPLATES_DIR) -> None:
+        self.kb = kb
+        self.env = Environment(
+            loader=FileSystemLoader(templates_dir),
+            autoescape=lambda name: bool(name and name.endswith(".html.j2")),
+            undefined=StrictUndefined,
+            trim_blocks=False,
+            keep_trailing_newline=False,
+        )
+
+    def for_kb(self, kb: KnowledgeBase) -> Renderer:
+        """This renderer for other rules, sharing the compiled templates."""
+        other = copy.copy(self)
+        other.kb = kb
+        return other
+
+    def render(self, template: str, **context: Any) -> str:
+        return self.env.get_template(template).render(**context).strip()
+
+    def rule_context(self, rule: Rule, lang: str) -> dict[str, Any]:
+        urls = list(dict.fromkeys(u for b in rule.basis if (u := self.kb.sources[b.source].url)))
+        related = [
+            {"id": r.id, "title": rule_text(r, lang).title}
+            for rid in rule.related
+            if (r := self.kb.rules.get(rid)) is not None
+        ]
+        return {
+            "rule": rule,
+            "text": rule_text(rule, lang),
+            "sources": self.kb.sources,
+            "urls": urls,
+            "related": related,
+            "lang": lang,
+        }
+
+    def answer_text(self, rule: Rule, lang: str = "id", show_quotes: bool = True) -> str:
+        return self.render("answer.txt.j2", show_quotes=show_quotes, **self.rule_context(rule, lang))
+
+    def result_text(self, result: MatchResult, lang: str = "id") -> str:
+        """The command line's reading of a match: the answer, a choice, or the topics to try."""
+        if result.status == "answer":
+            return self.answer_text(result.candidates[0].rule, lang)
+        if result.status == "ambiguous":
+            choices = [{"id": c.rule.id, "title": rule_text(c.rule, lang).title} for c in result.candidates]
+            return self.render("choices.txt.j2", choices=choices, lang=lang)
+        topics = [{"title": t.en if lang == "en" else t.title} for t in self.kb.topics.values()]
+        return self.render("no_match.txt.j2", topics=topics, lang=lang)
+
+    def answer_html(self, rule: Rule, lang: str, footer: str = "", show_quotes: bool = True) -> str:
+        """A rule as a Telegram answer; quotes of the regulation go into an expandable block."""
+        context = self.rule_context(rule, lang)
+        quotes = [b for b in rule.basis if b.quote]
+        return self.render("answer.html.j2", quotes=quotes, show_quotes=show_quotes, footer=footer, **context)
+
+    def compact_html(self, rule: Rule, lang: str, bot_username: str = "") -> str:
+        """A rule short enough to share in a group (inline mode)."""
+        return self.render("answer_compact.html.j2", bot_username=bot_username, **self.rule_context(rule, lang))
+
+    def verdict_label(self, verdict: str, lang: str) -> str:
+        return self.env.get_template("_labels.j2").module.VERDICT[lang][verdict]  # type: ignore[attr-defined]

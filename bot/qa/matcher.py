@@ -1,0 +1,210 @@
+"""Maps a question to the rule that answers it.
+
+Each rule is a set of search entries (its title, questions and keywords, Indonesian and English), normalised
+once when the knowledge base loads. A query is normalised the same way and compared with every entry on two
+measures: an IDF-weighted word overlap (which words of the query and the entry are shared, rare words
+counting more) and rapidfuzz's token-sort ratio (word order and near-spellings). A rule scores as its best
+entry. Thresholds then decide: one confident answer, a short list to choose from, or no match.
+
+A question with no election or politics word at all ("cara daftar CPNS") is never matched: the knowledge
+base only knows neutrality rules, and a confident wrong answer is worse than none.
+"""
+
+from __future__ import annotations
+
+import functools
+import heapq
+import math
+from collections import Counter
+from dataclasses import dataclass
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+
+from bot.qa.kb import KnowledgeBase, Rule
+from bot.qa.text import Normaliser
+
+Status = Literal["answer", "ambiguous", "none"]
+
+MAX_QUERY_CHARS = 500  # longer messages are judged on their start; nobody asks two pages of question
+ANSWER_THRESHOLD = 0.30  # a best score at least this high can be answered...
+CLEAR_MARGIN = 0.015  # ...when it leads the runner-up by this much (a question of several words), or
+SHORT_MARGIN = 0.06  # ...by this much when the question has few words: "kampanye" alone fits many rules
+SHORT_QUERY = 3  # content words; at most this many is a short question
+SURE_THRESHOLD = 0.95  # ...outright when it is this high (a near-verbatim phrasing)
+MAYBE_THRESHOLD = 0.20  # below this, nothing is close enough to offer
+ALTERNATIVE_WINDOW = 0.08  # rules this close to the best are offered alongside it
+MAX_ALTERNATIVES = 4
+BM25_WEIGHT = 0.7  # share of the rule-level BM25 score (all of a rule's entries as one document)
+FUZZY_WEIGHT = 0.1  # share of rapidfuzz's ratio against the rule's best entry
+OVERLAP_WEIGHT = 0.2  # share of the IDF-weighted word overlap with the rule's best entry
+BM25_K1, BM25_B = 1.2, 0.75
+CANDIDATE_RULES = 16  # rules (best by BM25) whose entries are scored in full
+TYPO_CUTOFF = 84  # an unknown query word is read as the known word this close to it
+TYPO_CACHE_SIZE = 10_000  # unknown words remembered with their correction (a bounded LRU: users type anything)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    rule: Rule
+    score: float
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    query: str
+    tokens: tuple[str, ...]
+    status: Status
+    candidates: tuple[Candidate, ...]  # best first; for "answer" the first is the answer
+    in_domain: bool
+
+    @property
+    def matched(self) -> bool:
+        return self.status == "answer"
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates and self.status == "answer" else None
+
+    @property
+    def alternatives(self) -> tuple[Candidate, ...]:
+        return self.candidates[1:] if self.status == "answer" else self.candidates
+
+
+@dataclass(frozen=True)
+class _Entry:
+    rule_index: int
+    text: str
+    weights: dict[str, float]
+    norm: float
+
+
+class Matcher:
+    """Built once per knowledge base; `match` is pure and safe to call from any task."""
+
+    def __init__(self, kb: KnowledgeBase, normaliser: Normaliser) -> None:
+        self.kb = kb
+        self.normaliser = normaliser
+        self.rules: list[Rule] = list(kb.rules.values())
+        texts: list[tuple[int, list[str]]] = []
+        for index, rule in enumerate(self.rules):
+            for raw in _entry_texts(rule):
+                tokens = normaliser.tokens(raw)
+                if tokens:
+                    texts.append((index, tokens))
+        # document frequency counts rules, not entries: a word in every phrasing of one rule is its signature
+        rule_vocab: list[set[str]] = [set() for _ in self.rules]
+        for index, tokens in texts:
+            rule_vocab[index].update(tokens)
+        df = Counter(tok for vocab in rule_vocab for tok in vocab)
+        n = len(self.rules)
+        self.idf: dict[str, float] = {t: math.log(1 + (n + 1) / (c + 0.5)) for t, c in df.items()}
+        self._unknown_idf = math.log(1 + (n + 1) / 0.5)
+        self.vocabulary: list[str] = sorted(self.idf)
+        self.entries: list[_Entry] = []
+        for index, tokens in texts:
+            weights = {t: self.idf[t] for t in set(tokens)}
+            self.entries.append(_Entry(index, " ".join(tokens), weights, sum(weights.values())))
+        self._entry_texts = [e.text for e in self.entries]
+        self._nearest_known = functools.lru_cache(maxsize=TYPO_CACHE_SIZE)(self._find_nearest_known)
+        # BM25 over one document per rule, normalised so a query whose every word is in a rule scores near 1
+        self._rule_tf: list[Counter[str]] = [Counter() for _ in self.rules]
+        for index, tokens in texts:
+            self._rule_tf[index].update(tokens)
+        lengths = [sum(tf.values()) for tf in self._rule_tf]
+        avg = sum(lengths) / max(1, len(lengths))
+        self._bm25_norm = [BM25_K1 * (1 - BM25_B + BM25_B * n / avg) for n in lengths]
+        self._postings: dict[str, list[tuple[int, int]]] = {}
+        for index, tf in enumerate(self._rule_tf):
+            for tok, count in tf.items():
+                self._postings.setdefault(tok, []).append((index, count))
+        self._rule_entries: list[list[int]] = [[] for _ in self.rules]
+        for i, entry in enumerate(self.entries):
+            self._rule_entries[entry.rule_index].append(i)
+
+    def match(self, query: str) -> MatchResult:
+        exact = self.kb.rules.get(query.strip().lower())
+        if exact is not None:  # a rule id, as the CLI's and the bot's choice lists print them
+            return MatchResult(query, (), "answer", (Candidate(exact, 1.0),), True)
+        text = query[:MAX_QUERY_CHARS]
+        tokens = [self._correct(t) for t in self.normaliser.tokens(text)]
+        in_domain = self.normaliser.is_in_domain(tokens)
+        if not tokens or not in_domain:
+            return MatchResult(query, tuple(tokens), "none", (), in_domain)
+        scores = self._score(tokens)
+        ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+        return self._decide(query, tuple(tokens), ranked, in_domain)
+
+    def search(self, query: str, limit: int = 8) -> list[Candidate]:
+        """Rules ranked for a keyword search (/cari): no domain gate, no thresholds beyond a floor."""
+        tokens = [self._correct(t) for t in self.normaliser.tokens(query[:MAX_QUERY_CHARS])]
+        if not tokens:
+            return []
+        ranked = sorted(self._score(tokens).items(), key=lambda kv: kv[1], reverse=True)
+        return [Candidate(self.rules[i], round(s, 3)) for i, s in ranked[:limit] if s >= 0.25]
+
+    def _correct(self, token: str) -> str:
+        if token in self.idf or len(token) < 4 or token.isdigit():
+            return token
+        return self._nearest_known(token) or token
+
+    def _find_nearest_known(self, token: str) -> str | None:
+        hit = process.extractOne(token, self.vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
+        return hit[0] if hit else None
+
+    def _score(self, tokens: list[str]) -> dict[int, float]:
+        """BM25 over whole rules picks the candidates; only their entries get the costlier entry scores,
+        so a query costs one pass over the postings plus a bounded amount of fuzzy matching."""
+        query_weights = {t: self.idf.get(t, self._unknown_idf) for t in set(tokens)}
+        query_norm = sum(query_weights.values())
+        bm25: dict[int, float] = {}
+        for tok, weight in query_weights.items():
+            for r, tf in self._postings.get(tok, ()):
+                bm25[r] = bm25.get(r, 0.0) + weight * tf / (tf + self._bm25_norm[r])
+        if not bm25:
+            return {}
+        query_text = " ".join(tokens)
+        shortlist = heapq.nlargest(CANDIDATE_RULES, bm25, key=bm25.__getitem__)
+        entry_ids = [i for r in shortlist for i in self._rule_entries[r]]
+        ratios = [fuzz.token_sort_ratio(query_text, self._entry_texts[i]) for i in entry_ids]
+        best_entry: dict[int, float] = {}
+        for i, ratio in zip(entry_ids, ratios, strict=True):
+            entry = self.entries[i]
+            shared = sum(w for t, w in query_weights.items() if t in entry.weights)
+            overlap = 2 * shared / (query_norm + entry.norm)
+            score = OVERLAP_WEIGHT * overlap + FUZZY_WEIGHT * ratio / 100
+            if score > best_entry.get(entry.rule_index, -1.0):
+                best_entry[entry.rule_index] = score
+        return {r: best_entry.get(r, 0.0) + BM25_WEIGHT * bm25[r] / query_norm for r in shortlist}
+
+    def _decide(
+        self, query: str, tokens: tuple[str, ...], ranked: list[tuple[int, float]], in_domain: bool
+    ) -> MatchResult:
+        if not ranked or ranked[0][1] < MAYBE_THRESHOLD:
+            return MatchResult(query, tokens, "none", (), in_domain)
+        best = ranked[0][1]
+        second = ranked[1][1] if len(ranked) > 1 else 0.0
+        close = [
+            Candidate(self.rules[i], round(s, 3))
+            for i, s in ranked[:MAX_ALTERNATIVES]
+            if s >= best - ALTERNATIVE_WINDOW
+        ]
+        short = len(set(tokens)) <= SHORT_QUERY
+        margin = SHORT_MARGIN if short else CLEAR_MARGIN
+        # rivals within the margin that give the same verdict do not make the answer uncertain
+        rivals = {self.rules[i].verdict for i, s in ranked[:MAX_ALTERNATIVES] if s > best - margin}
+        agreed = not short and best >= ANSWER_THRESHOLD and len(rivals) == 1
+        if best >= SURE_THRESHOLD or agreed or (best >= ANSWER_THRESHOLD and best - second >= margin):
+            return MatchResult(query, tokens, "answer", tuple(close), in_domain)
+        if len(close) < 2:
+            close = [Candidate(self.rules[i], round(s, 3)) for i, s in ranked[:2]]
+        return MatchResult(query, tokens, "ambiguous", tuple(close), in_domain)
+
+
+def _entry_texts(rule: Rule) -> list[str]:
+    texts = [rule.title, *rule.questions]
+    if rule.keywords:
+        texts.append(" ".join(rule.keywords))
+    if rule.en is not None:
+        texts.extend([rule.en.title, *rule.en.questions])
+    return texts

@@ -1,0 +1,306 @@
+"""The Telegram bot: python-telegram-bot's Application, wired to Netra's services.
+
+`build_application` is what tests run (against a local fake Bot API server); `run_bot` adds long polling
+or a webhook and signal handling for production.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import sys
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import InvalidToken, NetworkError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.admin.roles import AdminService
+from bot.config import Settings, SettingsError
+from bot.editing.rules import RuleService
+from bot.editing.unanswered import UnansweredService
+from bot.privacy.crypto import CryptoError
+from bot.privacy.keys import KeyMismatch, check_value, load_keys
+from bot.privacy.throttle import KeyedLimit
+from bot.qa.engine import load_engine
+from bot.services import Services
+from bot.storage.lock import DataDirBusy, DataDirLock
+from bot.storage.sqlite import SqliteStore
+from bot.storage.tips import TipStore
+from bot.tg import jobs
+from bot.tg.handlers.public import browse, general, inline, questions
+from bot.tg.handlers.staff import admin, review, rule_edit, rules, stats, unanswered
+from bot.tg.handlers.tips import report, status
+from bot.tg.ratelimit import RetryingRateLimiter
+from bot.tg.updates import PerChatUpdateProcessor
+from bot.tips import receipts
+from bot.tips.evidence import EvidenceFiles
+from bot.tips.form import TipForm, categories_from_topics, load_provinces
+from bot.tips.service import TipService
+
+log = logging.getLogger(__name__)
+
+EVIDENCE_DIR = "evidence"  # where older versions kept evidence files; taken into the database at start-up
+COMMANDS = {
+    "id": [
+        ("topik", "Jelajahi aturan per topik"),
+        ("cari", "Cari aturan dengan kata kunci"),
+        ("aturan", "Buka satu aturan menurut id-nya"),
+        ("tanya", "Ajukan pertanyaan (di grup)"),
+        ("lapor", "Laporkan dugaan pelanggaran secara anonim"),
+        ("status", "Cek status laporan dengan kode tanda terima"),
+        ("batal", "Batalkan laporan yang sedang diisi"),
+        ("bahasa", "Ganti bahasa / change language"),
+        ("help", "Bantuan dan daftar perintah"),
+    ],
+    "en": [
+        ("topik", "Browse the rules by topic"),
+        ("cari", "Search the rules"),
+        ("aturan", "Open one rule by its id"),
+        ("tanya", "Ask a question (in groups)"),
+        ("lapor", "Report a suspected violation anonymously"),
+        ("status", "Check a report with its receipt code"),
+        ("batal", "Cancel the report being written"),
+        ("bahasa", "Change language / ganti bahasa"),
+        ("help", "Help and the list of commands"),
+    ],
+}
+
+
+ADMIN_COMMANDS = {
+    "admin": admin.on_admin_help,
+    "grant": admin.on_grant,
+    "revoke": admin.on_revoke,
+    "admins": admin.on_admins,
+    "audit": admin.on_audit,
+    "tips": review.on_tips,
+    "ubahstatus": review.on_set_status,
+    "catatan": review.on_note,
+    "tanyapelapor": review.on_ask_reporter,
+    "export": review.on_export,
+    "rules": rules.on_rules,
+    "history": rules.on_history,
+    "rollback": rule_edit.on_rollback,
+    "unanswered": unanswered.on_unanswered,
+    "stats": stats.on_stats,
+}  # not in the command menu: only admins may use them, and everyone else is told they do not exist
+
+
+class RedactToken(logging.Filter):
+    """The token never reaches the log, even inside an exception's message (PTB's InvalidToken has it)."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if self.token in message:
+            record.msg, record.args = message.replace(self.token, "***"), None
+        if record.exc_text and self.token in record.exc_text:
+            record.exc_text = record.exc_text.replace(self.token, "***")
+        return True
+
+
+def configure_logging(level: int = logging.INFO, token: str | None = None) -> None:
+    """Log lines carry no date: a day-and-time next to "a report …" or an update would mark a reporter."""
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s", level=level)
+    # httpx logs every request URL at INFO, and the URL holds the bot token
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # "next run at 20:49:34" on every job run
+    if token:
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(RedactToken(token))
+
+
+def build_services(settings: Settings) -> Services:
+    engine = load_engine(settings.knowledge_dir)
+    store = SqliteStore(settings.database)
+    try:
+        keys = load_keys(settings.data_dir, settings.database, settings.data_key)
+    except (CryptoError, KeyMismatch) as exc:
+        raise SettingsError(str(exc)) from None
+    vault = keys.vault
+    tip_store = TipStore(store)
+    tips = TipService(tip_store, vault, EvidenceFiles(tip_store, vault), locator_key=keys.locator)
+    topics = {t.id: (t.title, t.en) for t in engine.kb.topics.values()}
+    rules = RuleService(store, engine.kb.sources, engine.kb.topics)
+    return Services(
+        engine=engine,
+        store=store,
+        user_keys=keys.users,
+        keys=keys,
+        tips=tips,
+        form=TipForm(categories_from_topics(topics), load_provinces(settings.knowledge_dir)),
+        report_limit=KeyedLimit(settings.tip_daily_limit, 24 * 3600),
+        admin=AdminService(store, settings.admin_ids),
+        unanswered=UnansweredService(store, rules),
+        rules=rules,
+        admin_chat_id=settings.admin_chat_id,
+        retention_days=settings.tip_retention_days,
+        outbox_interval=settings.outbox_interval,
+        question_retention_days=settings.question_retention_days,
+    )
+
+
+def build_application(settings: Settings, max_rate: float = 30, retry_backoff: float = 0.5) -> Application:
+    """`max_rate`: messages per second overall, Telegram's flood limit (benchmarks raise it);
+    `retry_backoff`: the first pause before retrying a failed request (tests shorten it)."""
+    lock = DataDirLock(settings.data_dir)
+    try:
+        lock.acquire()
+        svc = build_services(settings)
+    except DataDirBusy as exc:
+        raise SettingsError(str(exc)) from None
+    except BaseException:
+        lock.release()
+        raise
+    store = svc.store
+    poll = settings.knowledge_poll
+
+    async def post_init(app: Application) -> None:
+        await store.open()
+        await svc.tips.store.set_key_check(svc.keys.scheme, check_value(svc.keys))
+        if svc.keys.in_data_dir:
+            log.warning(
+                "the data key is in %s/data.key: a copy of DATA_DIR reveals the drafts still open; set DATA_KEY "
+                "and keep it elsewhere (README, Privacy)", settings.data_dir,
+            )  # fmt: skip
+        await svc.tips.open()
+        svc.retire_legacy_keys(at_start=True)
+        await svc.tips.files.take_in(settings.data_dir / EVIDENCE_DIR)
+        if await store.forget_questions(receipts.contains_code):
+            await store.wipe()
+        from_files = [*svc.engine.kb.rules.values(), *svc.engine.kb.retired.values()]
+        await svc.rules.open(from_files)
+        if differ := await svc.rules.differences(from_files):
+            log.warning(
+                "%d rule(s) in %s differ from the database, which is what the bot serves (first: %s); "
+                "`python main.py kb import %s` loads the files, `kb export` writes the database out",
+                len(differ), settings.knowledge_dir, differ[0], settings.knowledge_dir,
+            )  # fmt: skip
+        await svc.refresh_knowledge()
+        svc.bot_username = app.bot.username or ""
+        if app.job_queue is not None:
+            app.job_queue.run_repeating(jobs.deliver_notices, interval=svc.outbox_interval, first=0, name="notices")
+            app.job_queue.run_repeating(jobs.purge, interval=jobs.PURGE_EVERY, first=0, name="retention")
+            app.job_queue.run_repeating(jobs.reload_knowledge, interval=poll, first=poll, name="knowledge")
+            app.job_queue.run_repeating(status.forget_expired_sessions, interval=60, first=60, name="sessions")
+            every = jobs.WIPE_RETRY_EVERY
+            app.job_queue.run_repeating(jobs.wipe_if_pending, interval=every, first=every, name="wipe")
+        for lang, commands in COMMANDS.items():
+            await app.bot.set_my_commands(
+                [BotCommand(name, text) for name, text in commands], language_code=None if lang == "id" else lang
+            )
+
+    async def post_shutdown(_app: Application) -> None:
+        try:
+            await store.close()
+        finally:
+            lock.release()
+
+    try:
+        app = (
+            ApplicationBuilder()
+            .token(settings.require_token())
+            .base_url(settings.bot_api_base_url)
+            .base_file_url(settings.bot_api_file_url)
+            .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+            .rate_limiter(RetryingRateLimiter(backoff=retry_backoff, overall_max_rate=max_rate, overall_time_period=1))
+            .concurrent_updates(PerChatUpdateProcessor(256))
+            .post_init(post_init)
+            .post_shutdown(post_shutdown)
+            .build()
+        )
+        app.bot_data["services"] = svc
+        register_handlers(app)
+    except BaseException:
+        lock.release()
+        raise
+    return app
+
+
+def register_handlers(app: Application) -> None:
+    new_message = filters.UpdateType.MESSAGE
+    private = filters.ChatType.PRIVATE
+    groups = filters.ChatType.GROUPS
+    # conversations first: while one is open, the user's messages belong to it
+    app.add_handler(rule_edit.build_conversation())
+    app.add_handler(status.build_conversation())
+    app.add_handler(report.build_conversation(app.bot_data["services"]))
+    app.add_handler(CommandHandler("lapor", report.on_lapor_in_group, filters=new_message & groups))
+    app.add_handler(CommandHandler("batal", report.on_cancel, filters=new_message & private))
+    app.add_handler(CommandHandler("status", status.on_status, filters=new_message & private))
+    app.add_handler(CommandHandler("status", status.on_status_in_group, filters=new_message & groups))
+    app.add_handler(MessageHandler(new_message & private & status.CODE_MESSAGE, status.on_code_message))
+    for command, callback in ADMIN_COMMANDS.items():
+        app.add_handler(CommandHandler(command, callback, filters=new_message & private))
+    app.add_handler(CallbackQueryHandler(review.on_button, pattern=r"^A:"))
+    app.add_handler(CallbackQueryHandler(unanswered.on_button, pattern=r"^U:"))
+    app.add_handler(CallbackQueryHandler(rules.on_button, pattern=r"^R:"))
+    app.add_handler(CommandHandler("start", general.on_start, filters=new_message))
+    app.add_handler(CommandHandler(["help", "bantuan"], general.on_help, filters=new_message))
+    app.add_handler(CommandHandler("bahasa", general.on_bahasa, filters=new_message))
+    app.add_handler(CommandHandler("topik", browse.on_topik, filters=new_message))
+    app.add_handler(CommandHandler("aturan", browse.on_aturan, filters=new_message))
+    app.add_handler(CommandHandler("cari", browse.on_cari, filters=new_message))
+    app.add_handler(CommandHandler("tanya", questions.on_tanya, filters=new_message))
+    app.add_handler(MessageHandler(new_message & private & filters.COMMAND, general.on_unknown_command))
+    app.add_handler(MessageHandler(new_message & private & filters.TEXT, questions.on_private_text))
+    app.add_handler(MessageHandler(new_message & groups & filters.TEXT, questions.on_group_text))
+    app.add_handler(MessageHandler(new_message & private, general.on_not_text))
+    app.add_handler(CallbackQueryHandler(questions.on_open_rule, pattern=r"^r:"))
+    app.add_handler(CallbackQueryHandler(questions.on_vote, pattern=r"^v:"))
+    app.add_handler(CallbackQueryHandler(browse.on_topics_button, pattern=r"^T$"))
+    app.add_handler(CallbackQueryHandler(browse.on_topic_page, pattern=r"^t:"))
+    app.add_handler(CallbackQueryHandler(browse.on_open_rule_from_topic, pattern=r"^o:"))
+    app.add_handler(CallbackQueryHandler(general.on_language_button, pattern=r"^l:"))
+    app.add_handler(CallbackQueryHandler(general.on_stale_button))
+    app.add_handler(InlineQueryHandler(inline.on_inline_query))
+    app.add_error_handler(general.on_error)
+
+
+def run_bot(settings: Settings) -> int:
+    """Long polling, or a webhook when WEBHOOK_URL is set; SIGINT/SIGTERM stop it cleanly. A rejected token
+    is a SettingsError; an unreachable Bot API exits 3."""
+    try:
+        return _serve(settings)
+    except InvalidToken:
+        raise SettingsError("BOT_TOKEN was rejected by Telegram: check the token from @BotFather") from None
+    except NetworkError as exc:
+        print(f"error: cannot reach the Bot API at {settings.bot_api_base_url}: {exc}", file=sys.stderr)
+        return 3
+
+
+def _serve(settings: Settings) -> int:
+    os.umask(0o077)  # whatever the bot writes is for its own user only
+    configure_logging(token=settings.bot_token)
+    app = build_application(settings)
+    if settings.webhook_url:
+        secret = settings.webhook_secret or secrets.token_urlsafe(32)
+        log.info("serving a webhook on %s:%d", settings.webhook_listen, settings.webhook_port)
+        app.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path="telegram",
+            webhook_url=settings.webhook_url,
+            secret_token=secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        log.info("long polling for updates")
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0

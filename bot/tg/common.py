@@ -1,0 +1,101 @@
+"""Helpers the handlers share: sending (split) HTML replies and building keyboards.
+
+The Application's defaults (bot/tg/app.py) make every message Telegram HTML, without link previews.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import ContextTypes, ConversationHandler
+from telegram.warnings import PTBUserWarning
+
+from bot.presentation.chunks import split_html
+from bot.qa.kb import Rule
+from bot.services import Services
+from bot.tg import callbacks
+from bot.tg.context import services
+
+
+@dataclass(frozen=True)
+class Press:
+    """A button press on a message the bot can still edit, with callback_data this bot made."""
+
+    s: Services
+    query: CallbackQuery
+    lang: str
+    args: tuple[str, ...]
+    message: Message
+
+    async def expired(self) -> None:
+        await self.query.answer(self.s.ui("expired", self.lang), show_alert=True)
+
+
+async def read_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Press | None:
+    """Parse a press; for an old, foreign or forged button the user is told it expired, and None returned."""
+    s = services(context)
+    query = update.callback_query
+    lang = await s.language(update.effective_user)
+    data = callbacks.parse(query.data)
+    if data is None or not isinstance(query.message, Message):
+        await query.answer(s.ui("expired", lang), show_alert=True)
+        return None
+    return Press(s, query, lang, data.args, query.message)
+
+
+async def reply_html(message: Message, html: str, keyboard: InlineKeyboardMarkup | None = None) -> Message:
+    """Reply in as many messages as the limit needs; the keyboard goes under the last one."""
+    chunks = split_html(html)
+    sent = message
+    for i, chunk in enumerate(chunks):
+        last = i == len(chunks) - 1
+        sent = await message.reply_text(chunk, reply_markup=keyboard if last else None)
+    return sent
+
+
+async def edit_html(message: Message, html: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
+    """Replace a message's text; what does not fit follows as new messages."""
+    chunks = split_html(html)
+    first, rest = chunks[0], chunks[1:]
+    await message.edit_text(first, reply_markup=None if rest else keyboard)
+    for i, chunk in enumerate(rest):
+        await message.reply_text(chunk, reply_markup=keyboard if i == len(rest) - 1 else None)
+
+
+def answer_keyboard(
+    s: Services, rule: Rule, question_id: int, lang: str, back: str | None = None
+) -> InlineKeyboardMarkup:
+    rows = [
+        [
+            InlineKeyboardButton(s.ui("vote_up", lang), callback_data=callbacks.vote(True, rule.id, question_id)),
+            InlineKeyboardButton(s.ui("vote_down", lang), callback_data=callbacks.vote(False, rule.id, question_id)),
+        ]
+    ]
+    if back:
+        rows.append([InlineKeyboardButton(s.ui("back", lang), callback_data=back)])
+    return InlineKeyboardMarkup(rows)
+
+
+def answer_html(s: Services, rule: Rule, lang: str) -> str:
+    return s.engine.renderer.answer_html(rule, lang, footer=s.ui("vote_prompt", lang))
+
+
+def topics_keyboard(s: Services, lang: str) -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(t.en if lang == "en" else t.title, callback_data=callbacks.topic_page(t.id, 0))
+        for t in s.engine.kb.topics.values()
+    ]
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
+def conversation(**kwargs: Any) -> ConversationHandler:
+    """A ConversationHandler whose buttons belong to the user's flow rather than to one message.
+
+    That is per_message=False with CallbackQueryHandlers, which python-telegram-bot warns about; the
+    warning is expected here. Its state stays in memory: no persistence, so no chat or user ids on disk."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
+        return ConversationHandler(**kwargs)

@@ -1,0 +1,1 @@
+"""What everyone uses: questions, browsing, inline mode, /start, /help, /bahasa."""

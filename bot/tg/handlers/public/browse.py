@@ -1,0 +1,126 @@
+"""Browsing the knowledge base: /topik (topics, paged rule lists, a back button), /aturan, /cari."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import ContextTypes
+
+from bot.presentation.render import rule_text
+from bot.services import Services
+from bot.tg import callbacks
+from bot.tg.common import answer_html, answer_keyboard, edit_html, read_press, reply_html, topics_keyboard
+from bot.tg.context import services
+
+PAGE_SIZE = 6
+
+
+async def on_topik(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    s = services(context)
+    lang = await s.language(update.effective_user)
+    html = s.engine.renderer.render("topics.html.j2", lang=lang)
+    await reply_html(update.effective_message, html, topics_keyboard(s, lang))
+
+
+async def on_aturan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    s = services(context)
+    lang = await s.language(update.effective_user)
+    rule_id = (context.args or [""])[0].strip().lower()
+    if not rule_id:
+        example = next(iter(s.engine.kb.rules))
+        await update.effective_message.reply_text(s.ui("aturan_usage", lang, example=example))
+        return
+    await show_rule(update.effective_message, s, rule_id, lang)
+
+
+async def show_rule(message: Message, s: Services, rule_id: str, lang: str) -> None:
+    rule = s.engine.kb.rules.get(rule_id)
+    if rule is None:
+        await message.reply_text(s.ui("aturan_unknown", lang, rule_id=rule_id[:64]))
+        return
+    # opening a rule is browsing, not a question: it is not logged as one (a vote on it has no query)
+    await reply_html(message, answer_html(s, rule, lang), answer_keyboard(s, rule, 0, lang))
+
+
+async def on_cari(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    s = services(context)
+    lang = await s.language(update.effective_user)
+    words = " ".join(context.args or ()).strip()
+    if not words:
+        await update.effective_message.reply_text(s.ui("cari_usage", lang))
+        return
+    found = s.engine.matcher.search(words, limit=8)
+    results = [
+        {"title": rule_text(c.rule, lang).title, "verdict_label": s.engine.renderer.verdict_label(c.rule.verdict, lang)}
+        for c in found
+    ]
+    html = s.engine.renderer.render("search.html.j2", query=words[:100], results=results, lang=lang)
+    buttons = [
+        [InlineKeyboardButton(f"{i}. {r['title']}"[:60], callback_data=callbacks.open_rule(c.rule.id))]
+        for i, (c, r) in enumerate(zip(found, results, strict=True), start=1)
+    ]
+    await reply_html(update.effective_message, html, InlineKeyboardMarkup(buttons) if buttons else None)
+
+
+async def on_topics_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    press = await read_press(update, context)
+    if press is None:
+        return
+    await press.query.answer()
+    html = press.s.engine.renderer.render("topics.html.j2", lang=press.lang)
+    await edit_html(press.message, html, topics_keyboard(press.s, press.lang))
+
+
+async def on_topic_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    press = await read_press(update, context)
+    if press is None:
+        return
+    s, lang = press.s, press.lang
+    topic = s.engine.kb.topics.get(press.args[0])
+    if topic is None:
+        await press.expired()
+        return
+    await press.query.answer()
+    rules = s.engine.kb.rules_in(topic.id)
+    pages = max(1, -(-len(rules) // PAGE_SIZE))
+    page = min(callbacks.as_int(press.args[1]), pages - 1)
+    shown = rules[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"{s.engine.renderer.verdict_label(r.verdict, lang).split()[0]} {rule_text(r, lang).title}"[:60],
+                callback_data=callbacks.open_rule_from_topic(r.id, topic.id, page),
+            )
+        ]
+        for r in shown
+    ]
+    nav = []
+    if page > 0:
+        nav.append(InlineKeyboardButton(s.ui("prev", lang), callback_data=callbacks.topic_page(topic.id, page - 1)))
+    if page < pages - 1:
+        nav.append(InlineKeyboardButton(s.ui("next", lang), callback_data=callbacks.topic_page(topic.id, page + 1)))
+    if nav:
+        rows.append(nav)
+    rows.append([InlineKeyboardButton(s.ui("back", lang), callback_data=callbacks.topics())])
+    html = s.engine.renderer.render(
+        "topic.html.j2",
+        topic_title=topic.en if lang == "en" else topic.title,
+        first=page * PAGE_SIZE + 1,
+        last=page * PAGE_SIZE + len(shown),
+        total=len(rules),
+        lang=lang,
+    )
+    await edit_html(press.message, html, InlineKeyboardMarkup(rows))
+
+
+async def on_open_rule_from_topic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    press = await read_press(update, context)
+    if press is None:
+        return
+    s, lang = press.s, press.lang
+    rule = s.engine.kb.rules.get(press.args[0])
+    if rule is None:
+        await press.expired()
+        return
+    await press.query.answer()
+    back = callbacks.topic_page(press.args[1], callbacks.as_int(press.args[2]))
+    await edit_html(press.message, answer_html(s, rule, lang), answer_keyboard(s, rule, 0, lang, back))

@@ -1,0 +1,104 @@
+"""/start and /help (with deep links), /bahasa, and the replies for what the bot cannot use."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import TimedOut
+from telegram.ext import ContextTypes
+
+from bot.tg import callbacks
+from bot.tg.context import services
+from bot.tg.handlers.public.browse import show_rule
+from bot.tg.handlers.tips.report import on_lapor_in_group
+
+log = logging.getLogger(__name__)
+
+
+async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`/start`, or a deep link: `/start <rule_id>` (`/start lapor` opens the report form,
+    bot/tg/handlers/tips/report.py)."""
+    s = services(context)
+    lang = await s.language(update.effective_user)
+    payload = (context.args or [""])[0].strip().lower()
+    if payload == "lapor":  # in a private chat the report conversation takes this first
+        await on_lapor_in_group(update, context)
+        return
+    if payload in s.engine.kb.rules:
+        await show_rule(update.effective_message, s, payload, lang)
+        return
+    await on_help(update, context)
+
+
+async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    s = services(context)
+    lang = await s.language(update.effective_user)
+    html = s.engine.renderer.render("help.html.j2", lang=lang, bot_username=s.bot_username or "netra_bot")
+    await update.effective_message.reply_text(html)
+
+
+async def on_bahasa(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    s = services(context)
+    lang = await s.language(update.effective_user)
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(s.ui("lang_id", lang), callback_data=callbacks.language("id")),
+                InlineKeyboardButton(s.ui("lang_en", lang), callback_data=callbacks.language("en")),
+            ]
+        ]
+    )
+    await update.effective_message.reply_text(s.ui("lang_pick", lang), reply_markup=keyboard)
+
+
+async def on_language_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    s = services(context)
+    query = update.callback_query
+    data = callbacks.parse(query.data)
+    if data is None or data.args[0] not in ("id", "en"):
+        await query.answer(s.ui("expired", "id"), show_alert=True)
+        return
+    lang = data.args[0]
+    await s.set_language(update.effective_user, lang)
+    await query.answer(s.ui("lang_set", lang))
+    if isinstance(query.message, Message):
+        await query.message.edit_text(s.ui("lang_set", lang))
+
+
+async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    s = services(context)
+    lang = await s.language(update.effective_user)
+    await update.effective_message.reply_text(s.ui("unknown_command", lang))
+
+
+async def on_not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice notes, files... in a private chat: say what the bot can read."""
+    s = services(context)
+    lang = await s.language(update.effective_user)
+    await update.effective_message.reply_text(s.ui("not_text", lang))
+
+
+async def on_stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    s = services(context)
+    lang = await s.language(update.effective_user)
+    await update.callback_query.answer(s.ui("expired", lang), show_alert=True)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure (never the update: it carries user ids and text) and tell the user."""
+    if isinstance(context.error, TimedOut):  # the request probably arrived: an error message would mislead
+        log.warning("a request to Telegram timed out (not retried: it may have been carried out)")
+        return
+    log.error("handler failed: %s", type(context.error).__name__, exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    try:
+        s = services(context)
+        lang = await s.language(update.effective_user)
+        if update.callback_query is not None:
+            await update.callback_query.answer(s.ui("error", lang), show_alert=True)
+        elif update.effective_chat is not None:  # in groups only messages addressed to the bot get this far
+            await context.bot.send_message(update.effective_chat.id, s.ui("error", lang))
+    except Exception as exc:  # telling the user failed too; the log above has the cause
+        log.warning("could not report the error to the user: %s", type(exc).__name__)

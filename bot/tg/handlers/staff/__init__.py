@@ -1,0 +1,1 @@
+"""Admin commands and buttons: roles, tips review, rule editing, unanswered questions, statistics."""

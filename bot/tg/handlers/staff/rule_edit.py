@@ -1,0 +1,356 @@
+"""Changing a rule from Telegram: a conversation from a ✏ button (or ➕ for a new rule, 🗄/♻ to retire or
+restore one) to a saved revision, and /rollback.
+
+  TEXT     the editor sends the field's new text (or the new rule's YAML); verdicts come as buttons
+  CONFIRM  the answer is shown as users will see it; 💾 saves, other text replaces the proposal
+  NOTE     a short change note for the history, or none
+
+Nothing is saved before 💾 and the note; the save re-checks the rule with all others and refuses it whole
+if anything is wrong, or if someone else saved the rule meanwhile. The pending change lives in user_data
+(memory only); after TIMEOUT seconds without a step it is dropped and the editor told. Buttons:
+R:e:<rule>:<field|retire|restore>, R:a:<topic>, R:v:<rule>:<verdict>, R:s, R:n, R:x.
+
+A refusal is one short message whatever the editor sent: the rule's own schema is checked in a worker
+thread first, and at most MAX_REASONS reasons, each cut short, are shown (security review, finding 8).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.editing.fields import (
+    FIELDS,
+    TRANSLATED,
+    FieldError,
+    Refused,
+    apply,
+    as_text,
+    new_rule_template,
+    read_new_rule,
+)
+from bot.editing.rules import EDIT, RuleError, Unchanged, changed_keys
+from bot.qa.kb import VERDICTS, Entry, Problem, check_entry, rule_item
+from bot.services import Services
+from bot.tg import callbacks
+from bot.tg.common import Press, conversation, reply_html
+from bot.tg.context import services
+from bot.tg.handlers.staff.admin import admin_press, authorised
+
+TEXT, CONFIRM, NOTE = range(3)
+PENDING = "rule_edit"
+LIFECYCLE = {"retire": True, "restore": False}
+MAX_NOTE = 300
+TIMEOUT: float = 30 * 60  # seconds; read when the conversation is built (tests set it shorter)
+MAX_REASONS = 10  # reasons listed in one refusal; the rest are counted
+MAX_REASON = 300  # characters of one reason
+MAX_REASONS_TOTAL = 2000  # characters of all reasons listed, well inside one Telegram message
+
+
+@dataclass
+class Pending:
+    action: str  # a FIELDS key, "new", "retire" or "restore"
+    topic: str
+    base: int  # the revision being changed; 0 for a new rule
+    base_item: dict[str, Any] | None  # None for a new rule
+    item: dict[str, Any] | None = None  # the proposal, once it passed the checks
+
+
+def build_conversation() -> ConversationHandler:
+    text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
+    return conversation(
+        entry_points=[CallbackQueryHandler(on_start, pattern=r"^R:[ea]:")],
+        states={
+            TEXT: [MessageHandler(text, on_text), CallbackQueryHandler(on_verdict, pattern=r"^R:v:")],
+            CONFIRM: [MessageHandler(text, on_text), CallbackQueryHandler(on_confirm, pattern=r"^R:s:")],
+            NOTE: [MessageHandler(text, on_note), CallbackQueryHandler(on_no_note, pattern=r"^R:n:")],
+            ConversationHandler.TIMEOUT: [TypeHandler(Update, on_timeout)],
+        },
+        fallbacks=[
+            CommandHandler("batal", on_cancel, filters=filters.ChatType.PRIVATE),
+            CallbackQueryHandler(on_cancel, pattern=r"^R:x:"),
+        ],
+        allow_reentry=True,
+        conversation_timeout=TIMEOUT,
+    )
+
+
+async def on_timeout(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The conversation timed out: drop the pending change, which nothing else would, and say so."""
+    if context.user_data.pop(PENDING, None) is not None and update.effective_chat is not None:
+        await context.bot.send_message(update.effective_chat.id, services(context).ui("rules_timed_out", "id"))
+
+
+def _keyboard(s: Services, *buttons: tuple[str, str]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(s.ui(key, "id"), callback_data=data) for key, data in buttons]])
+
+
+def _cancel(s: Services) -> InlineKeyboardMarkup:
+    return _keyboard(s, ("rules_cancel", callbacks.rules("x")))
+
+
+async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    press = await admin_press(update, context, "rules")
+    if press is None:
+        return ConversationHandler.END
+    s, render = press.s, press.s.engine.renderer.render
+    action, a, b = press.args
+    if action == "a" and a in s.engine.kb.topics:
+        context.user_data[PENDING] = Pending("new", a, 0, None)
+        await press.query.answer()
+        html = render("admin/rule_new.html.j2", topic=s.engine.kb.topics[a], example=new_rule_template(a))
+        await reply_html(press.message, html, _cancel(s))
+        return TEXT
+    rev = await s.rules.current(a) if action == "e" else None
+    if rev is None or (b not in FIELDS and b not in LIFECYCLE):
+        await press.expired()
+        return ConversationHandler.END
+    pending = Pending(b, rev.item["topic"], rev.revision, rev.item)
+    context.user_data[PENDING] = pending
+    await press.query.answer()
+    if b in LIFECYCLE:
+        item = {k: v for k, v in rev.item.items() if k != "retired"} | ({"retired": True} if LIFECYCLE[b] else {})
+        return await _propose(press.message, s, pending, item)
+    html = render("admin/rule_field.html.j2", field=FIELDS[b], rule_id=a, current=as_text(rev.item, b),
+                  sources=list(s.engine.kb.sources))  # fmt: skip
+    keyboard = _cancel(s)
+    if b == "verdict":
+        choices = [InlineKeyboardButton(v, callback_data=callbacks.rules("v", a, v)) for v in VERDICTS]
+        keyboard = InlineKeyboardMarkup([choices, *keyboard.inline_keyboard])
+    await reply_html(press.message, html, keyboard)
+    return TEXT
+
+
+async def _pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[Services, Pending] | None:
+    """The editor's pending change, after the role check; None (and the editor told) if there is none."""
+    if not await authorised(update, context, "rules"):
+        context.user_data.pop(PENDING, None)
+        return None
+    s = services(context)
+    pending = context.user_data.get(PENDING)
+    if pending is None:
+        await update.effective_message.reply_text(s.ui("rules_session_gone", "id"))
+    return (s, pending) if pending is not None else None
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    found = await _pending(update, context)
+    if found is None:
+        return ConversationHandler.END
+    s, pending = found
+    message = update.effective_message
+    if pending.action in LIFECYCLE:
+        await message.reply_text(s.ui("rules_press_save", "id"))
+        return CONFIRM
+    try:
+        if pending.base_item is None:
+            item = read_new_rule(message.text, pending.topic)
+        else:
+            item = apply(pending.base_item, pending.action, message.text)
+    except Refused as exc:
+        return await _refuse(message, s, [Markup(s.ui(exc.key, "id", **exc.values))])
+    except FieldError as exc:
+        return await _refuse(message, s, [str(exc)])
+    return await _propose(message, s, pending, item)
+
+
+async def _pending_press(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, ready: Callable[[Pending, Press], bool]
+) -> tuple[Press, Pending] | None:
+    """A button of the conversation, after the role check, if the pending change is `ready` for it; else
+    None, and the editor told the button expired."""
+    press = await admin_press(update, context, "rules")
+    if press is None:
+        return None
+    pending = context.user_data.get(PENDING)
+    if pending is None or not ready(pending, press):
+        await press.expired()
+        return None
+    await press.query.answer()
+    return press, pending
+
+
+async def on_verdict(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    found = await _pending_press(
+        update, context, lambda p, press: p.base_item is not None and press.args[2] in VERDICTS
+    )
+    if found is None:
+        return ConversationHandler.END
+    press, pending = found
+    return await _propose(press.message, press.s, pending, apply(pending.base_item, "verdict", press.args[2]))
+
+
+async def _propose(message: Message, s: Services, pending: Pending, item: dict[str, Any]) -> int:
+    """Check the proposal with all other rules and show the answer it gives; or say why it cannot be."""
+    problems = await asyncio.to_thread(check_entry, s.rules.sources, s.rules.topics, Entry(EDIT, item))
+    if problems:  # its own schema fails: refused without holding up the event loop with the whole check
+        return await _refuse(message, s, [_reason(p) for p in problems])
+    try:
+        rule = await s.rules.preview(item)
+        if pending.base_item is None and await s.rules.current(rule.id) is not None:
+            raise RuleError([f"id {rule.id} sudah dipakai aturan lain; pilih id lain"])
+    except RuleError as exc:
+        return await _refuse(message, s, exc.reasons)
+    pending.item = rule_item(rule)
+    html = s.engine.renderer.render(
+        "admin/rule_preview.html.j2", rule=rule, action=pending.action, warnings=_warnings(s, pending),
+        label=FIELDS[pending.action].label if pending.action in FIELDS else "",
+        answer=Markup(s.engine.renderer.answer_html(rule, "id")),
+    )  # fmt: skip
+    keyboard = _keyboard(s, ("rules_save", callbacks.rules("s")), ("rules_cancel", callbacks.rules("x")))
+    await reply_html(message, html, keyboard)
+    return CONFIRM
+
+
+def _warnings(s: Services, pending: Pending) -> list[str]:
+    item, base = pending.item or {}, pending.base_item or {}
+    warnings = []
+    en = base.get("en") or {}
+    if pending.action in TRANSLATED and (pending.action in ("title", "answer") or pending.action in en):
+        warnings.append(s.ui("rules_warn_english", "id", label=FIELDS[pending.action].label))
+    unchecked = [b for b in item.get("basis", []) if b.get("verified") is False and b not in base.get("basis", [])]
+    if unchecked:
+        warnings.append(s.ui("rules_warn_unchecked", "id", count=len(unchecked)))
+    return warnings
+
+
+def _reason(problem: Problem) -> str:
+    """A problem of the rule being edited, as bot/editing/rules.py words the ones it finds: field, then what."""
+    return f"{problem.field}: {problem.message}" if problem.field else problem.message
+
+
+def _capped(s: Services, reasons: list[str]) -> list[str]:
+    """The first reasons, each cut short, within MAX_REASONS and MAX_REASONS_TOTAL; then how many more."""
+    shown: list[str] = []
+    used = 0
+    for reason in reasons[:MAX_REASONS]:
+        if not isinstance(reason, Markup) and len(reason) > MAX_REASON:
+            reason = reason[: MAX_REASON - 1] + "…"
+        if shown and used + len(reason) > MAX_REASONS_TOTAL:
+            break
+        shown.append(reason)
+        used += len(reason)
+    if len(reasons) > len(shown):
+        shown.append(Markup(s.ui("rules_more_reasons", "id", count=len(reasons) - len(shown))))
+    return shown
+
+
+async def _refuse(message: Message, s: Services, reasons: list[str], retry: bool = True) -> int:
+    html = s.engine.renderer.render("admin/rule_refused.html.j2", reasons=_capped(s, reasons), retry=retry)
+    await reply_html(message, html, _cancel(s) if retry else None)
+    return TEXT if retry else ConversationHandler.END
+
+
+async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    found = await _pending_press(update, context, lambda pending, _press: pending.item is not None)
+    if found is None:
+        return ConversationHandler.END
+    press = found[0]
+    keyboard = _keyboard(press.s, ("rules_no_note", callbacks.rules("n")), ("rules_cancel", callbacks.rules("x")))
+    await press.message.reply_text(press.s.ui("rules_note_prompt", "id"), reply_markup=keyboard)
+    return NOTE
+
+
+async def on_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    found = await _pending(update, context)
+    if found is None:
+        return ConversationHandler.END
+    note = " ".join(update.effective_message.text.split())[:MAX_NOTE]
+    return await _save(update, context, found[0], found[1], note)
+
+
+async def on_no_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    found = await _pending_press(update, context, lambda pending, _press: pending.item is not None)
+    if found is None:
+        return ConversationHandler.END
+    return await _save(update, context, found[0].s, found[1], None)
+
+
+async def _save(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, s: Services, pending: Pending, note: str | None
+) -> int:
+    message = update.effective_message
+    editor = update.effective_user.id
+    context.user_data.pop(PENDING, None)
+    if pending.item is None:  # a note typed before the proposal passed (cannot happen from the buttons)
+        await message.reply_text(s.ui("rules_session_gone", "id"))
+        return ConversationHandler.END
+    try:
+        rev = await s.rules.save(pending.item, str(editor), note, base=pending.base)
+    except Unchanged:
+        await message.reply_text(s.ui("rules_unchanged", "id"))
+        return ConversationHandler.END
+    except RuleError as exc:
+        return await _refuse(message, s, exc.reasons, retry=False)
+    await s.refresh_knowledge()
+    action = {"new": "rule.add", "retire": "rule.retire", "restore": "rule.restore"}.get(pending.action, "rule.edit")
+    await audit_change(s, editor, action, pending.base_item, rev.item)
+    keyboard = _keyboard(s, ("rules_open", callbacks.rules("o", rev.rule_id)))
+    await message.reply_text(
+        s.ui("rules_saved", "id", revision=rev.revision, rule_id=rev.rule_id), reply_markup=keyboard
+    )
+    return ConversationHandler.END
+
+
+async def audit_change(
+    s: Services, editor: int, action: str, before: dict[str, Any] | None, after: dict[str, Any]
+) -> None:
+    """The audit keeps the fields that changed, before and after."""
+    keys = changed_keys(before, after)
+    old = {k: before.get(k) for k in keys} if before is not None else None
+    await s.admin.audit(editor, action, after["id"], old, {k: after.get(k) for k in keys})
+
+
+async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    context.user_data.pop(PENDING, None)
+    s = services(context)
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    await update.effective_message.reply_text(s.ui("rules_cancelled", "id"))
+    return ConversationHandler.END
+
+
+async def on_rollback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/rollback <id> <revision>: that revision's content, saved as the newest revision."""
+    if not await authorised(update, context, "rules"):
+        return
+    s = services(context)
+    message = update.effective_message
+    args = context.args or []
+    if len(args) != 2 or not args[1].isdigit():
+        await message.reply_text(s.ui("rules_rollback_usage", "id"))
+        return
+    rule_id, number = args[0].lower(), int(args[1])
+    current = await s.rules.current(rule_id)
+    if current is None:
+        await message.reply_text(s.ui("rules_unknown", "id", rule_id=rule_id))
+        return
+    if await s.rules.revision(rule_id, number) is None:
+        await message.reply_text(s.ui("rules_no_revision", "id", rule_id=rule_id, revision=number))
+        return
+    try:
+        rev = await s.rules.rollback(rule_id, number, str(update.effective_user.id))
+    except Unchanged:
+        await message.reply_text(s.ui("rules_unchanged", "id"))
+        return
+    except RuleError as exc:
+        await _refuse(message, s, exc.reasons, retry=False)
+        return
+    await s.refresh_knowledge()
+    await audit_change(s, update.effective_user.id, "rule.rollback", current.item, rev.item)
+    text = s.ui("rules_rolled_back", "id", rule_id=rule_id, old=number, revision=rev.revision)
+    await message.reply_text(text, reply_markup=_keyboard(s, ("rules_open", callbacks.rules("o", rule_id))))

@@ -1,0 +1,1 @@
+"""The anonymous report form (/lapor), following a report up (/status), and evidence downloads."""

@@ -1,0 +1,431 @@
+"""/lapor: the anonymous report form, as a ConversationHandler in private chats.
+
+The draft in the database is the form's real state (`draft.step`): it is written whenever a step is
+answered, so a restart (even `kill -9`) loses nothing. The ConversationHandler only routes a user's
+messages to the form while a draft is open, and its entry points pick a draft up again after a restart.
+Its own state lives in memory and is never persisted (it is keyed by chat and user ids).
+
+Once sent, the draft's row holds only the sealed receipt, shown again after any failure until the
+reporter confirms saving it; then the row is wiped and the form's messages are deleted from the chat.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import Counter
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.services import Services
+from bot.tg import callbacks
+from bot.tg.common import Press, conversation, read_press, reply_html
+from bot.tg.context import services
+from bot.tg.handlers.tips.evidence import download_evidence, has_file, refusal
+from bot.tips.dates import format_date
+from bot.tips.evidence import EvidenceError
+from bot.tips.form import EDITABLE, Problem
+from bot.tips.model import MAX_DESCRIPTION, MAX_EVIDENCE, MIN_DESCRIPTION, SENT, Draft, Receipt
+from bot.tips.service import today_wib
+
+FILLING, RECEIPT = "filling", "receipt"
+END = ConversationHandler.END
+CHOICES = {"c": "category", "e": "election", "p": "province", "d": "date"}  # button action -> step
+STEP_BOUND = ("back", "skip", "done", "clear")  # their value is the step they were shown for
+DELETE_BATCH = 100  # message ids per deleteMessages call
+
+
+# ---------------------------------------------------------------------- building blocks
+
+
+def _button(s: Services, lang: str, key: str, action: str, value: str = "", **fmt: object) -> InlineKeyboardButton:
+    return InlineKeyboardButton(s.ui(key, lang, **fmt), callback_data=callbacks.tip(action, value))
+
+
+def _rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
+    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
+
+
+def names(s: Services, draft: Draft, lang: str) -> dict[str, str]:
+    """What the user sees for the draft's coded answers."""
+    category = s.form.categories.get(draft.category or "")
+    province = s.form.provinces.get(draft.province or "")
+    return {
+        "category": (category[1] if lang == "en" else category[0]) if category else "",
+        "election": s.ui(f"election_{draft.election}", lang) if draft.election else "",
+        "province": province.name if province else "",
+        "date": format_date(draft.incident_date, lang) if draft.incident_date else "",
+        "evidence": _evidence_summary(draft, lang),
+    }
+
+
+def _evidence_summary(draft: Draft, lang: str) -> str:
+    words = {
+        "id": {"photo": "foto", "document": "dokumen", "video": "video", "link": "tautan"},
+        "en": {"photo": "photo(s)", "document": "document(s)", "video": "video(s)", "link": "link(s)"},
+    }[lang if lang == "en" else "id"]
+    counts = Counter(e.kind for e in draft.evidence)
+    return ", ".join(f"{n} {words[kind]}" for kind, n in counts.items())
+
+
+def prompt(s: Services, draft: Draft, lang: str) -> tuple[str, InlineKeyboardMarkup]:
+    """The question for the draft's current step, with its buttons."""
+    step = draft.step
+    back = _button(s, lang, "tip_back_review" if draft.editing else "tip_back", "back", step)
+    cancel = _button(s, lang, "tip_cancel", "cancel")
+    nav = [back, cancel] if step != "category" or draft.editing else [cancel]
+    rows: list[list[InlineKeyboardButton]] = []
+    if step == "review":
+        html = s.engine.renderer.render(
+            "tips/review.html.j2", draft=draft, names=names(s, draft, lang), lang=lang, t=s.t(lang)
+        )
+        edits = [_button(s, lang, f"tip_edit_{field}", "edit", field) for field in EDITABLE]
+        rows = [*_rows(edits, 2), [_button(s, lang, "tip_send", "send")], [cancel]]
+        return html, InlineKeyboardMarkup(rows)
+    html = s.ui(
+        f"tip_ask_{step}", lang, min=MIN_DESCRIPTION, max=MAX_DESCRIPTION if step != "evidence" else MAX_EVIDENCE
+    )
+    if step == "category":
+        titles = [(cid, en if lang == "en" else title) for cid, (title, en) in s.form.categories.items()]
+        rows = _rows([InlineKeyboardButton(t, callback_data=callbacks.tip("c", cid)) for cid, t in titles], 2)
+    elif step == "election":
+        rows = [[_button(s, lang, f"election_{e}", "e", e) for e in ("pemilu", "pilkada")],
+                [_button(s, lang, "election_tidak_tahu", "e", "tidak_tahu")]]  # fmt: skip
+    elif step == "province":
+        provinces = s.form.provinces.values()
+        rows = _rows([InlineKeyboardButton(p.short, callback_data=callbacks.tip("p", p.id)) for p in provinces], 3)
+    elif step == "date":
+        rows = [[_button(s, lang, "tip_today", "d", "0"), _button(s, lang, "tip_yesterday", "d", "1")]]
+    elif step in ("who", "regency"):
+        rows = [[_button(s, lang, "tip_skip", "skip", step)]]
+    elif step == "evidence":
+        rows = _evidence_rows(s, draft, lang)
+    return html, InlineKeyboardMarkup([*rows, nav])
+
+
+def _evidence_rows(s: Services, draft: Draft, lang: str) -> list[list[InlineKeyboardButton]]:
+    rows = [[_button(s, lang, "tip_done", "done", "evidence", count=len(draft.evidence))]]
+    if draft.evidence:
+        rows.append([_button(s, lang, "tip_evidence_clear", "clear", "evidence")])
+    return rows
+
+
+async def show_step(message: Message, s: Services, draft: Draft, lang: str, chosen: str | None = None) -> None:
+    html, keyboard = prompt(s, draft, lang)
+    if chosen:
+        html = f"{s.ui('tip_chosen', lang, label=chosen)}\n\n{html}"
+    await reply_html(message, html, keyboard)
+
+
+async def _refuse(message: Message, s: Services, lang: str, problem: Problem) -> str:
+    await message.reply_text(s.ui(problem.key, lang, **problem.values))
+    return FILLING
+
+
+async def _retire(message: Message) -> None:
+    """Take the buttons off a message that has been answered, so it cannot be pressed twice."""
+    if message.reply_markup:
+        await message.edit_reply_markup(None)
+
+
+async def _retire_quietly(message: Message) -> None:
+    """After a receipt: the buttons' removal may fail without anything being lost (pressing them again
+    only shows the receipt)."""
+    with contextlib.suppress(TelegramError):  # not logged: the time of a log line would mark a report
+        await _retire(message)
+
+
+# ---------------------------------------------------------------------- entry
+
+
+async def on_lapor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int:
+    s = services(context)
+    user = update.effective_user
+    lang = await s.language(user)
+    message = update.effective_message
+    if (draft := await s.tips.load_draft(s.user_key(user))) is not None:
+        if draft.step == SENT:
+            return await _receipt_again(message, s, lang, draft, s.user_key(user))
+        keyboard = InlineKeyboardMarkup(
+            [[_button(s, lang, "tip_resume", "resume"), _button(s, lang, "tip_new", "new")]]
+        )
+        await message.reply_text(s.ui("tip_has_draft", lang), reply_markup=keyboard)
+        return FILLING
+    if s.report_limit.exhausted(user.id):
+        await message.reply_text(s.ui("tip_limit", lang, limit=s.report_limit.limit))
+        return END
+    await message.reply_text(s.engine.renderer.render("tips/intro.html.j2", lang=lang))
+    draft = Draft(first_message_id=message.message_id)
+    await s.tips.save_draft(s.user_key(user), draft)
+    await show_step(message, s, draft, lang)
+    return FILLING
+
+
+async def on_lapor_in_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Nobody should report in front of colleagues: offer a private chat instead."""
+    s = services(context)
+    lang = await s.language(update.effective_user)
+    url = f"https://t.me/{s.bot_username}?start=lapor"
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(s.ui("tip_open_private", lang), url=url)]])
+    await update.effective_message.reply_text(s.ui("tip_private_only", lang), reply_markup=keyboard)
+
+
+# ---------------------------------------------------------------------- answers
+
+
+async def on_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int:
+    """Any message while the form is open: the answer to the current step, or evidence."""
+    s = services(context)
+    user = update.effective_user
+    lang = await s.language(user)
+    message = update.effective_message
+    key = s.user_key(user)
+    draft = await s.tips.load_draft(key)
+    if draft is None:
+        await message.reply_text(s.ui("tip_draft_gone", lang))
+        return END
+    if draft.step == SENT:
+        return await _receipt_again(message, s, lang, draft, key)
+    if refused := refusal(message):
+        return await _refuse(message, s, lang, Problem(refused))
+    if has_file(message):
+        return await _add_file(message, s, lang, key, draft)
+    if not message.text:
+        key_name = "tip_evidence_expected" if draft.step == "evidence" else "tip_text_expected"
+        return await _refuse(message, s, lang, Problem(key_name))
+    step = draft.step
+    if problem := s.form.enter_text(draft, message.text, today_wib()):
+        return await _refuse(message, s, lang, problem)
+    await s.tips.save_draft(key, draft)
+    if step == "evidence":  # links: stay on the step for more
+        text = s.ui("tip_evidence_links", lang, count=len(draft.evidence), max=MAX_EVIDENCE)
+        await message.reply_text(text, reply_markup=InlineKeyboardMarkup(_evidence_rows(s, draft, lang)))
+        return FILLING
+    await show_step(message, s, draft, lang)
+    return FILLING
+
+
+async def _add_file(message: Message, s: Services, lang: str, key: str, draft: Draft) -> str:
+    if problem := s.form.room_for_evidence(draft):
+        return await _refuse(message, s, lang, problem)
+    try:
+        clean = await download_evidence(message)
+    except EvidenceError as exc:
+        return await _refuse(message, s, lang, Problem(exc.key))
+    item = await s.tips.store_file(clean)
+    s.form.add_file(draft, item)
+    await s.tips.save_draft(key, draft)
+    ack = "tip_evidence_photo" if clean.metadata_removed else "tip_evidence_file"
+    text = s.ui(ack, lang, count=len(draft.evidence), max=MAX_EVIDENCE)
+    await message.reply_text(text, reply_markup=InlineKeyboardMarkup(_evidence_rows(s, draft, lang)))
+    return FILLING
+
+
+# ---------------------------------------------------------------------- buttons
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int:
+    press = await read_press(update, context)
+    if press is None:
+        return FILLING
+    s, lang = press.s, press.lang
+    action, value = press.args
+    if action == "saved":
+        return await _saved(press, context)
+    if action == "cancel":
+        await press.query.answer()
+        await _retire(press.message)
+        return await cancel(press.message, s, lang, s.user_key(update.effective_user), context)
+    key = s.user_key(update.effective_user)
+    draft = await s.tips.load_draft(key)
+    if draft is None:
+        await press.query.answer(s.ui("tip_draft_gone", lang), show_alert=True)
+        return END
+    if draft.step == SENT:
+        await press.query.answer()
+        return await _receipt_again(press.message, s, lang, draft, key)
+    if action == "send":
+        return await _send(press, context, key, draft)
+    chosen: str | None = None
+    problem: Problem | None = None
+    if action in STEP_BOUND and value != draft.step:  # a button left on an earlier step's message
+        problem = Problem("tip_stale_button")
+    elif action in CHOICES:
+        problem = s.form.choose(draft, CHOICES[action], value, today_wib())
+        chosen = _chosen_label(s, draft, CHOICES[action], lang)
+    elif action == "skip":
+        problem = s.form.skip(draft)
+    elif action == "back":
+        s.form.back(draft)
+    elif action == "edit":
+        problem = s.form.edit(draft, value)
+    elif action == "done":
+        problem = s.form.evidence_done(draft)
+    elif action == "clear":
+        await s.tips.files.delete(draft.files)
+        draft.evidence = []
+    elif action == "new":
+        await s.tips.discard_draft(key, draft)
+        draft = Draft(first_message_id=press.message.message_id)
+    elif action != "resume":
+        problem = Problem("tip_stale_button")
+    if problem:
+        await press.query.answer(s.ui(problem.key, lang, **problem.values), show_alert=True)
+        return FILLING
+    await press.query.answer()
+    await s.tips.save_draft(key, draft)
+    await _retire(press.message)
+    await show_step(press.message, s, draft, lang, chosen)
+    return FILLING
+
+
+def _chosen_label(s: Services, draft: Draft, step: str, lang: str) -> str | None:
+    shown = names(s, draft, lang)
+    return {"category": shown["category"], "election": shown["election"], "province": shown["province"],
+            "date": shown["date"]}.get(step)  # fmt: skip
+
+
+async def _send(press: Press, context: ContextTypes.DEFAULT_TYPE, key: str, draft: Draft) -> str | int:
+    """Commit first, then tell the user: a report is never announced as received before it is stored.
+    The receipt is sent before anything else touches Telegram, and it stays sealed in the draft's row
+    until the user confirms, so a failure or a crash from here on cannot lose it."""
+    s, lang, user_id = press.s, press.lang, press.query.from_user.id
+    if not s.form.ready(draft):
+        await press.query.answer(s.ui("tip_stale_button", lang), show_alert=True)
+        return FILLING
+    if s.report_limit.exhausted(user_id):
+        await press.query.answer()
+        await press.message.reply_text(s.ui("tip_limit", lang, limit=s.report_limit.limit))
+        return FILLING
+    await press.query.answer()
+    receipt = await s.tips.submit(key, draft)
+    s.report_limit.hit(user_id)
+    await _show_receipt(press.message, s, lang, receipt)
+    await _retire_quietly(press.message)
+    return RECEIPT
+
+
+async def _show_receipt(message: Message, s: Services, lang: str, receipt: Receipt) -> Message:
+    html = s.engine.renderer.render("tips/receipt.html.j2", receipt=receipt, lang=lang)
+    keyboard = InlineKeyboardMarkup([[_button(s, lang, "tip_saved_button", "saved")]])
+    return await message.reply_text(html, reply_markup=keyboard)
+
+
+async def _receipt_again(message: Message, s: Services, lang: str, sent: Draft, key: str) -> str:
+    """Anything before the user confirmed saving the code (after a restart too): show the code again, and
+    remember where, so this copy is deleted with the form."""
+    assert sent.receipt is not None
+    await message.reply_text(s.ui("tip_saved_first", lang))
+    shown = await _show_receipt(message, s, lang, sent.receipt)
+    sent.last_message_id = shown.message_id
+    await s.tips.save_draft(key, sent)
+    return RECEIPT
+
+
+async def on_receipt_pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int:
+    s = services(context)
+    lang = await s.language(update.effective_user)
+    key = s.user_key(update.effective_user)
+    sent = await s.tips.pending_receipt(key)
+    if sent is None:
+        return END
+    return await _receipt_again(update.effective_message, s, lang, sent, key)
+
+
+async def _saved(press: Press, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """The code is saved: forget the user's link to the report, and clear the form from the chat."""
+    s, lang = press.s, press.lang
+    key = s.user_key(press.query.from_user)
+    sent = await s.tips.pending_receipt(key)
+    await press.query.answer()
+    if sent is None:  # pressed twice, or on an old message
+        await _retire_quietly(press.message)
+        return END
+    await s.tips.discard_draft(key, sent)
+    # the form goes from the chat, and every copy of the receipt shown meanwhile
+    last = max(press.message.message_id, sent.last_message_id or 0)
+    deleted = await _delete_messages(context, press.message.chat_id, sent.first_message_id, last + 1)
+    note = s.ui("tip_chat_cleared" if deleted else "tip_chat_clear_yourself", lang)
+    page = s.engine.renderer.render("tips/after.html.j2", lang=lang)
+    await context.bot.send_message(press.message.chat_id, f"{note}\n\n{page}")
+    return END
+
+
+async def _delete_messages(context: ContextTypes.DEFAULT_TYPE, chat_id: int, first: int | None, end: int) -> bool:
+    """Delete the messages of a private chat from `first` up to (not including) `end`, the user's and the
+    bot's: a phone left unlocked would show the whole report and the code. Telegram lets a bot delete
+    messages under 48 hours old in a private chat; ids it cannot find are skipped."""
+    if first is None:
+        return False
+    ids = list(range(first, end))
+    try:
+        for i in range(0, len(ids), DELETE_BATCH):
+            await context.bot.delete_messages(chat_id, ids[i : i + DELETE_BATCH])
+    except TelegramError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------- cancelling
+
+
+async def cancel(message: Message, s: Services, lang: str, key: str, context: ContextTypes.DEFAULT_TYPE) -> str | int:
+    draft = await s.tips.load_draft(key)
+    if draft is None:
+        await message.reply_text(s.ui("tip_nothing_to_cancel", lang))
+        return END
+    if draft.step == SENT:  # the report is stored already: only the receipt is left to save
+        return await _receipt_again(message, s, lang, draft, key)
+    await s.tips.discard_draft(key, draft)
+    await message.reply_text(s.ui("tip_cancelled", lang))
+    return END
+
+
+async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int:
+    """/batal, in the form or after a restart (when the conversation is not in memory any more)."""
+    s = services(context)
+    lang = await s.language(update.effective_user)
+    return await cancel(update.effective_message, s, lang, s.user_key(update.effective_user), context)
+
+
+# ---------------------------------------------------------------------- wiring
+
+
+class HasDraft(filters.MessageFilter):
+    """Messages from users with an open draft: after a restart, their next message resumes the form."""
+
+    def __init__(self, s: Services) -> None:
+        super().__init__(name="HasDraft")
+        self.s = s
+
+    def filter(self, message: Message) -> bool:
+        return message.from_user is not None and self.s.user_key(message.from_user) in self.s.tips.draft_keys
+
+
+def build_conversation(s: Services) -> ConversationHandler:
+    private_message = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
+    answer = private_message & ~filters.COMMAND
+    button = CallbackQueryHandler(on_button, pattern=r"^L:")
+    return conversation(
+        entry_points=[
+            CommandHandler("lapor", on_lapor, filters=private_message),
+            CommandHandler("start", on_lapor, filters=private_message & filters.Regex(r"^/start\s+lapor\s*$")),
+            MessageHandler(answer & HasDraft(s), on_input),
+            button,
+        ],
+        states={
+            FILLING: [button, MessageHandler(answer, on_input)],
+            RECEIPT: [button, MessageHandler(answer, on_receipt_pending)],
+        },
+        fallbacks=[CommandHandler("batal", on_cancel, filters=private_message)],
+        name="lapor",
+        allow_reentry=True,
+    )

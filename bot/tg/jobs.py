@@ -1,0 +1,82 @@
+"""Background jobs on the Application's JobQueue: admin notices (an outbox retried until Telegram accepts
+each one, delivered in batches every `outbox_interval`), the retention sweep, and picking up rules changed
+by another process (`kb import`)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+from telegram.error import RetryAfter, TelegramError
+from telegram.ext import ContextTypes
+
+from bot.services import Services
+from bot.tg.context import services
+
+log = logging.getLogger(__name__)
+
+MAX_DELAY = 300.0
+PURGE_EVERY = 3600.0
+WIPE_RETRY_EVERY = 30.0
+
+
+def retry_delay(attempts: int, interval: float, retry_after: float = 0.0) -> float:
+    """Linear backoff from the outbox interval, capped at five minutes, never sooner than Telegram asks."""
+    return max(retry_after, min(MAX_DELAY, interval * (attempts + 1)))
+
+
+async def deliver_notices(context: ContextTypes.DEFAULT_TYPE) -> None:
+    s = services(context)
+    if s.admin_chat_id is None:
+        return  # notices wait in the outbox until ADMIN_CHAT_ID is set
+    async with s.outbox_lock:  # one delivery run at a time, so a notice is not sent twice
+        for notice in await s.tips.due_notices():
+            fields = {
+                **notice.fields,
+                "category": _category(s, notice.fields["category"]),
+                "election": s.ui(f"election_{notice.fields['election']}", "id"),
+                "province": p.name if (p := s.form.provinces.get(notice.fields["province"])) else "",
+            }
+            html = s.engine.renderer.render("tips/admin_notice.html.j2", n=fields)
+            if not await s.tips.claim(notice):
+                continue  # another delivery run has this attempt
+            try:
+                await context.bot.send_message(s.admin_chat_id, html)
+            except RetryAfter as exc:
+                wait = exc.retry_after  # seconds, or a timedelta with PTB_TIMEDELTA set
+                seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
+                delay = retry_delay(notice.attempts, s.outbox_interval, seconds)
+                await s.tips.notice_failed(notice, delay, "RetryAfter")
+                break  # Telegram asked everyone to wait
+            except TelegramError as exc:
+                log.warning("admin notice not delivered (%s); will retry", type(exc).__name__)
+                await s.tips.notice_failed(notice, retry_delay(notice.attempts, s.outbox_interval), type(exc).__name__)
+                break
+            else:
+                await s.tips.notice_sent(notice)
+
+
+def _category(s: Services, category_id: str) -> str:
+    titles = s.form.categories.get(category_id)
+    return titles[0] if titles else category_id
+
+
+async def purge(context: ContextTypes.DEFAULT_TYPE) -> None:
+    s = services(context)
+    await s.tips.purge(s.retention_days)
+    s.retire_legacy_keys()
+    await s.store.purge_questions(date.today() - timedelta(days=s.question_retention_days))
+    await s.store.wipe()
+
+
+async def reload_knowledge(context: ContextTypes.DEFAULT_TYPE) -> None:
+    if await services(context).refresh_knowledge():
+        log.info("serving rule revisions up to %d", services(context).knowledge_version)
+
+
+async def wipe_if_pending(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A wipe the WAL's readers blocked (bot/storage/sqlite.py): try again, and say so if it still fails.
+    The warning comes from this job, not from the reporter's confirmation, so its time marks nobody."""
+    store = services(context).store
+    if store.wipe_pending and not await store.wipe():
+        log.warning("the WAL could not be truncated: another process keeps a read transaction open on the database")

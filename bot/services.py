@@ -117,7 +117,7 @@ class Services:
         """`ui` for templates: the strings are HTML already, so they are marked safe for autoescaping."""
         return lambda key, **fmt: Markup(self.ui(key, lang, **fmt))
 
-    async def language(self, user: User | None) -> str:
+    def language(self, user: User | None) -> str:
         """The language chosen with /bahasa, else Telegram's setting: English for English, else Indonesian.
 
         A choice is kept in memory only (the most recent 100,000 users): a stored one would have to be keyed
@@ -130,7 +130,7 @@ class Services:
             return lang
         return "en" if (user.language_code or "").startswith("en") else "id"
 
-    async def set_language(self, user: User, lang: str) -> None:
+    def set_language(self, user: User, lang: str) -> None:
         key = self.user_keys.key(user.id)
         self._langs[key] = lang
         self._langs.move_to_end(key)

@@ -19,6 +19,7 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
+    ContextTypes,
     Defaults,
     InlineQueryHandler,
     MessageHandler,
@@ -38,6 +39,7 @@ from bot.storage.lock import DataDirBusy, DataDirLock
 from bot.storage.sqlite import SqliteStore
 from bot.storage.tips import TipStore
 from bot.tg import jobs
+from bot.tg.context import BotContext
 from bot.tg.handlers.public import browse, general, inline, questions
 from bot.tg.handlers.staff import admin, review, rule_edit, rules, stats, unanswered
 from bot.tg.handlers.tips import report, status
@@ -223,6 +225,7 @@ def build_application(settings: Settings, max_rate: float = 30, retry_backoff: f
             .concurrent_updates(PerChatUpdateProcessor(256))
             .post_init(post_init)
             .post_shutdown(post_shutdown)
+            .context_types(ContextTypes(context=BotContext))
             .build()
         )
         app.bot_data["services"] = svc

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.ext import ContextTypes, ConversationHandler
+from telegram.ext import ConversationHandler
 from telegram.warnings import PTBUserWarning
 
 from bot.presentation.chunks import split_html
 from bot.qa.kb import Rule
 from bot.services import Services
 from bot.tg import callbacks
-from bot.tg.context import services
+from bot.tg.context import BotContext
 
 
 @dataclass(frozen=True)
@@ -34,11 +34,11 @@ class Press:
         await self.query.answer(self.s.ui("expired", self.lang), show_alert=True)
 
 
-async def read_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Press | None:
+async def read_press(update: Update, context: BotContext) -> Press | None:
     """Parse a press; for an old, foreign or forged button the user is told it expired, and None returned."""
-    s = services(context)
+    s = context.services
     query = update.callback_query
-    lang = await s.language(update.effective_user)
+    lang = context.lang
     data = callbacks.parse(query.data)
     if data is None or not isinstance(query.message, Message):
         await query.answer(s.ui("expired", lang), show_alert=True)

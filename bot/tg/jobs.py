@@ -8,10 +8,9 @@ import logging
 from datetime import date, timedelta
 
 from telegram.error import RetryAfter, TelegramError
-from telegram.ext import ContextTypes
 
 from bot.services import Services
-from bot.tg.context import services
+from bot.tg.context import BotContext
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +24,8 @@ def retry_delay(attempts: int, interval: float, retry_after: float = 0.0) -> flo
     return max(retry_after, min(MAX_DELAY, interval * (attempts + 1)))
 
 
-async def deliver_notices(context: ContextTypes.DEFAULT_TYPE) -> None:
-    s = services(context)
+async def deliver_notices(context: BotContext) -> None:
+    s = context.services
     if s.admin_chat_id is None:
         return  # notices wait in the outbox until ADMIN_CHAT_ID is set
     async with s.outbox_lock:  # one delivery run at a time, so a notice is not sent twice
@@ -61,22 +60,22 @@ def _category(s: Services, category_id: str) -> str:
     return titles[0] if titles else category_id
 
 
-async def purge(context: ContextTypes.DEFAULT_TYPE) -> None:
-    s = services(context)
+async def purge(context: BotContext) -> None:
+    s = context.services
     await s.tips.purge(s.retention_days)
     s.retire_legacy_keys()
     await s.store.purge_questions(date.today() - timedelta(days=s.question_retention_days))
     await s.store.wipe()
 
 
-async def reload_knowledge(context: ContextTypes.DEFAULT_TYPE) -> None:
-    if await services(context).refresh_knowledge():
-        log.info("serving rule revisions up to %d", services(context).knowledge_version)
+async def reload_knowledge(context: BotContext) -> None:
+    if await context.services.refresh_knowledge():
+        log.info("serving rule revisions up to %d", context.services.knowledge_version)
 
 
-async def wipe_if_pending(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def wipe_if_pending(context: BotContext) -> None:
     """A wipe the WAL's readers blocked (bot/storage/sqlite.py): try again, and say so if it still fails.
     The warning comes from this job, not from the reporter's confirmation, so its time marks nobody."""
-    store = services(context).store
+    store = context.services.store
     if store.wipe_pending and not await store.wipe():
         log.warning("the WAL could not be truncated: another process keeps a read transaction open on the database")

@@ -3,27 +3,26 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.ext import ContextTypes
 
 from bot.presentation.render import rule_text
 from bot.services import Services
 from bot.tg import callbacks
 from bot.tg.common import answer_html, answer_keyboard, edit_html, read_press, reply_html, topics_keyboard
-from bot.tg.context import services
+from bot.tg.context import BotContext
 
 PAGE_SIZE = 6
 
 
-async def on_topik(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    s = services(context)
-    lang = await s.language(update.effective_user)
+async def on_topik(update: Update, context: BotContext) -> None:
+    s = context.services
+    lang = context.lang
     html = s.engine.renderer.render("topics.html.j2", lang=lang)
     await reply_html(update.effective_message, html, topics_keyboard(s, lang))
 
 
-async def on_aturan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    s = services(context)
-    lang = await s.language(update.effective_user)
+async def on_aturan(update: Update, context: BotContext) -> None:
+    s = context.services
+    lang = context.lang
     rule_id = (context.args or [""])[0].strip().lower()
     if not rule_id:
         example = next(iter(s.engine.kb.rules))
@@ -41,9 +40,9 @@ async def show_rule(message: Message, s: Services, rule_id: str, lang: str) -> N
     await reply_html(message, answer_html(s, rule, lang), answer_keyboard(s, rule, 0, lang))
 
 
-async def on_cari(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    s = services(context)
-    lang = await s.language(update.effective_user)
+async def on_cari(update: Update, context: BotContext) -> None:
+    s = context.services
+    lang = context.lang
     words = " ".join(context.args or ()).strip()
     if not words:
         await update.effective_message.reply_text(s.ui("cari_usage", lang))
@@ -61,7 +60,7 @@ async def on_cari(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply_html(update.effective_message, html, InlineKeyboardMarkup(buttons) if buttons else None)
 
 
-async def on_topics_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_topics_button(update: Update, context: BotContext) -> None:
     press = await read_press(update, context)
     if press is None:
         return
@@ -70,7 +69,7 @@ async def on_topics_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await edit_html(press.message, html, topics_keyboard(press.s, press.lang))
 
 
-async def on_topic_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_topic_page(update: Update, context: BotContext) -> None:
     press = await read_press(update, context)
     if press is None:
         return
@@ -112,7 +111,7 @@ async def on_topic_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await edit_html(press.message, html, InlineKeyboardMarkup(rows))
 
 
-async def on_open_rule_from_topic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_open_rule_from_topic(update: Update, context: BotContext) -> None:
     press = await read_press(update, context)
     if press is None:
         return

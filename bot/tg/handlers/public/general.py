@@ -6,21 +6,20 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TimedOut
-from telegram.ext import ContextTypes
 
 from bot.tg import callbacks
-from bot.tg.context import services
+from bot.tg.context import BotContext
 from bot.tg.handlers.public.browse import show_rule
 from bot.tg.handlers.tips.report import on_lapor_in_group
 
 log = logging.getLogger(__name__)
 
 
-async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_start(update: Update, context: BotContext) -> None:
     """`/start`, or a deep link: `/start <rule_id>` (`/start lapor` opens the report form,
     bot/tg/handlers/tips/report.py)."""
-    s = services(context)
-    lang = await s.language(update.effective_user)
+    s = context.services
+    lang = context.lang
     payload = (context.args or [""])[0].strip().lower()
     if payload == "lapor":  # in a private chat the report conversation takes this first
         await on_lapor_in_group(update, context)
@@ -31,16 +30,16 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await on_help(update, context)
 
 
-async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    s = services(context)
-    lang = await s.language(update.effective_user)
+async def on_help(update: Update, context: BotContext) -> None:
+    s = context.services
+    lang = context.lang
     html = s.engine.renderer.render("help.html.j2", lang=lang, bot_username=s.bot_username or "netra_bot")
     await update.effective_message.reply_text(html)
 
 
-async def on_bahasa(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    s = services(context)
-    lang = await s.language(update.effective_user)
+async def on_bahasa(update: Update, context: BotContext) -> None:
+    s = context.services
+    lang = context.lang
     keyboard = InlineKeyboardMarkup(
         [
             [
@@ -52,40 +51,40 @@ async def on_bahasa(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.effective_message.reply_text(s.ui("lang_pick", lang), reply_markup=keyboard)
 
 
-async def on_language_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    s = services(context)
+async def on_language_button(update: Update, context: BotContext) -> None:
+    s = context.services
     query = update.callback_query
     data = callbacks.parse(query.data)
     if data is None or data.args[0] not in ("id", "en"):
         await query.answer(s.ui("expired", "id"), show_alert=True)
         return
     lang = data.args[0]
-    await s.set_language(update.effective_user, lang)
+    s.set_language(update.effective_user, lang)
     await query.answer(s.ui("lang_set", lang))
     if isinstance(query.message, Message):
         await query.message.edit_text(s.ui("lang_set", lang))
 
 
-async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    s = services(context)
-    lang = await s.language(update.effective_user)
+async def on_unknown_command(update: Update, context: BotContext) -> None:
+    s = context.services
+    lang = context.lang
     await update.effective_message.reply_text(s.ui("unknown_command", lang))
 
 
-async def on_not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_not_text(update: Update, context: BotContext) -> None:
     """Stickers, photos, voice notes, files... in a private chat: say what the bot can read."""
-    s = services(context)
-    lang = await s.language(update.effective_user)
+    s = context.services
+    lang = context.lang
     await update.effective_message.reply_text(s.ui("not_text", lang))
 
 
-async def on_stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    s = services(context)
-    lang = await s.language(update.effective_user)
+async def on_stale_button(update: Update, context: BotContext) -> None:
+    s = context.services
+    lang = context.lang
     await update.callback_query.answer(s.ui("expired", lang), show_alert=True)
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: BotContext) -> None:
     """Log the failure (never the update: it carries user ids and text) and tell the user."""
     if isinstance(context.error, TimedOut):  # the request probably arrived: an error message would mislead
         log.warning("a request to Telegram timed out (not retried: it may have been carried out)")
@@ -94,8 +93,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not isinstance(update, Update):
         return
     try:
-        s = services(context)
-        lang = await s.language(update.effective_user)
+        s = context.services
+        lang = context.lang
         if update.callback_query is not None:
             await update.callback_query.answer(s.ui("error", lang), show_alert=True)
         elif update.effective_chat is not None:  # in groups only messages addressed to the bot get this far

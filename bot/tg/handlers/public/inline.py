@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 from telegram.constants import ParseMode
-from telegram.ext import ContextTypes
 
 from bot.presentation.render import rule_text
 from bot.services import MAX_QUESTION_CHARS
-from bot.tg.context import services
+from bot.tg.context import BotContext
 
 MAX_RESULTS = 5
 
 
-async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    s = services(context)
+async def on_inline_query(update: Update, context: BotContext) -> None:
+    s = context.services
     query = update.inline_query
-    lang = await s.language(update.effective_user)
+    lang = context.lang
     text = query.query.strip()[:MAX_QUESTION_CHARS]
     if text:
         result = s.engine.matcher.match(text)

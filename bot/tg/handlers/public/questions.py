@@ -10,19 +10,18 @@ from __future__ import annotations
 import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.ext import ContextTypes
 
 from bot.presentation.render import rule_text
 from bot.services import MAX_QUESTION_CHARS, Services
 from bot.tg import callbacks
 from bot.tg.common import answer_html, answer_keyboard, edit_html, read_press, reply_html, topics_keyboard
-from bot.tg.context import services
+from bot.tg.context import BotContext
 from bot.tips import receipts
 
 REPORT_NUMBER = re.compile(r"\bLPR-\d{4}-\d{6}\b")
 
 
-async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_private_text(update: Update, context: BotContext) -> None:
     message = update.effective_message
     replied = message.reply_to_message
     if (
@@ -31,25 +30,25 @@ async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         and replied.from_user.id == context.bot.id
         and REPORT_NUMBER.search(replied.text or "")
     ):
-        s = services(context)  # a reply to a /status prompt whose session is gone: not a question
-        await message.reply_text(s.ui("status_reply_lost", await s.language(update.effective_user)))
+        s = context.services  # a reply to a /status prompt whose session is gone: not a question
+        await message.reply_text(s.ui("status_reply_lost", context.lang))
         return
-    await answer_question(message, services(context), update, message.text)
+    await answer_question(message, context.services, update, message.text)
 
 
-async def on_tanya(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    s = services(context)
+async def on_tanya(update: Update, context: BotContext) -> None:
+    s = context.services
     question = " ".join(context.args or ())
     if not question.strip():
-        lang = await s.language(update.effective_user)
+        lang = context.lang
         await update.effective_message.reply_text(s.ui("empty_question", lang))
         return
     await answer_question(update.effective_message, s, update, question)
 
 
-async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_group_text(update: Update, context: BotContext) -> None:
     """In a group, only messages addressed to the bot (a mention, or a reply to it) are questions."""
-    s = services(context)
+    s = context.services
     message = update.effective_message
     mention = f"@{s.bot_username}".lower()
     replied_to_bot = bool(
@@ -61,14 +60,14 @@ async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     question = re.sub(re.escape(mention), " ", message.text, flags=re.IGNORECASE).strip()
     if not question:
-        lang = await s.language(update.effective_user)
+        lang = context.lang
         await message.reply_text(s.ui("group_hint", lang))
         return
     await answer_question(message, s, update, question)
 
 
 async def answer_question(message: Message, s: Services, update: Update, question: str) -> None:
-    lang = await s.language(update.effective_user)
+    lang = s.language(update.effective_user)
     question = question.strip()
     if receipts.contains_code(question):
         await message.reply_text(s.ui("receipt_in_question", lang))
@@ -103,7 +102,7 @@ async def answer_question(message: Message, s: Services, update: Update, questio
         await reply_html(message, html, topics_keyboard(s, lang))
 
 
-async def on_open_rule(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_open_rule(update: Update, context: BotContext) -> None:
     """A rule picked from the "maksud Anda" list replaces the list."""
     press = await read_press(update, context)
     if press is None:
@@ -117,7 +116,7 @@ async def on_open_rule(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await edit_html(press.message, answer_html(press.s, rule, press.lang), keyboard)
 
 
-async def on_vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_vote(update: Update, context: BotContext) -> None:
     press = await read_press(update, context)
     if press is None:
         return

@@ -5,21 +5,20 @@ attempt is audited for staff and only counted for anyone else."""
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.admin.roles import ROLES
 from bot.tg.common import Press, read_press, reply_html
-from bot.tg.context import services
+from bot.tg.context import BotContext
 
 
-async def authorised(update: Update, context: ContextTypes.DEFAULT_TYPE, permission: str) -> bool:
-    s = services(context)
+async def authorised(update: Update, context: BotContext, permission: str) -> bool:
+    s = context.services
     user = update.effective_user
     if user is not None and await s.admin.allowed(user.id, permission):
         return True
     if user is not None:
         await s.admin.denied(user.id, permission)
-    lang = await s.language(user)
+    lang = context.lang
     if update.callback_query is not None:
         await update.callback_query.answer(s.ui("expired", lang), show_alert=True)
     else:
@@ -27,15 +26,15 @@ async def authorised(update: Update, context: ContextTypes.DEFAULT_TYPE, permiss
     return False
 
 
-async def admin_press(update: Update, context: ContextTypes.DEFAULT_TYPE, permission: str) -> Press | None:
+async def admin_press(update: Update, context: BotContext, permission: str) -> Press | None:
     """An admin button, after the role check; None (and the user told) for a stranger or a forged button."""
     if not await authorised(update, context, permission):
         return None
     return await read_press(update, context)
 
 
-async def on_admin_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    s = services(context)
+async def on_admin_help(update: Update, context: BotContext) -> None:
+    s = context.services
     user = update.effective_user
     roles = await s.admin.roles(user.id)
     if not roles:
@@ -45,10 +44,10 @@ async def on_admin_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await update.effective_message.reply_text(html)
 
 
-async def _grant_or_revoke(update: Update, context: ContextTypes.DEFAULT_TYPE, grant: bool) -> None:
+async def _grant_or_revoke(update: Update, context: BotContext, grant: bool) -> None:
     if not await authorised(update, context, "roles"):
         return
-    s = services(context)
+    s = context.services
     args = context.args or []
     if len(args) != 2 or not args[0].isdigit() or args[1] not in ROLES:
         await update.effective_message.reply_text(s.ui("admin_grant_usage", "id"))
@@ -60,28 +59,28 @@ async def _grant_or_revoke(update: Update, context: ContextTypes.DEFAULT_TYPE, g
     await update.effective_message.reply_text(s.ui(key, "id", user_id=user_id, role=role))
 
 
-async def on_grant(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_grant(update: Update, context: BotContext) -> None:
     await _grant_or_revoke(update, context, grant=True)
 
 
-async def on_revoke(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_revoke(update: Update, context: BotContext) -> None:
     await _grant_or_revoke(update, context, grant=False)
 
 
-async def on_admins(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_admins(update: Update, context: BotContext) -> None:
     if not await authorised(update, context, "roles"):
         return
-    s = services(context)
+    s = context.services
     html = s.engine.renderer.render(
         "admin/admins.html.j2", owners=sorted(s.admin.owners), members=await s.admin.members()
     )
     await update.effective_message.reply_text(html)
 
 
-async def on_audit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_audit(update: Update, context: BotContext) -> None:
     if not await authorised(update, context, "audit"):
         return
-    s = services(context)
+    s = context.services
     await s.admin.audit(update.effective_user.id, "audit.view")
     html = s.engine.renderer.render(
         "admin/audit.html.j2", entries=await s.admin.recent(20), denied=await s.admin.denied_counts()

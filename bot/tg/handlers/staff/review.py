@@ -18,12 +18,11 @@ import unicodedata
 from PIL import Image
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import ContextTypes
 
 from bot.services import Services
 from bot.tg import callbacks
 from bot.tg.common import reply_html
-from bot.tg.context import services
+from bot.tg.context import BotContext
 from bot.tg.handlers.staff.admin import admin_press, authorised
 from bot.tips.dates import format_date
 from bot.tips.export import to_csv
@@ -61,11 +60,11 @@ def _labels(s: Services, row: dict) -> dict[str, str]:
     return {"category": category, "province": province}
 
 
-async def _status_argument(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[Services, str | None] | None:
+async def _status_argument(update: Update, context: BotContext) -> tuple[Services, str | None] | None:
     """For /tips and /export: the role check and the optional status; None after telling the user why not."""
     if not await authorised(update, context, "tips"):
         return None
-    s = services(context)
+    s = context.services
     status = (context.args or [""])[0].lower() or None
     if status is not None and status not in STATUSES:
         await update.effective_message.reply_text(s.ui("review_status_usage", "id"))
@@ -73,7 +72,7 @@ async def _status_argument(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     return s, status
 
 
-async def on_tips(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_tips(update: Update, context: BotContext) -> None:
     found = await _status_argument(update, context)
     if found is None:
         return
@@ -101,7 +100,7 @@ async def _page(s: Services, status: str | None, page: int) -> tuple[str, Inline
     return html, InlineKeyboardMarkup(buttons) if buttons else None
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_button(update: Update, context: BotContext) -> None:
     press = await admin_press(update, context, "tips")
     if press is None:
         return
@@ -197,9 +196,9 @@ async def _set_status(s: Services, reviewer: int, report_id: int, status: str, n
     return True
 
 
-async def _report_from_args(update: Update, context: ContextTypes.DEFAULT_TYPE, usage: str, min_words: int):
+async def _report_from_args(update: Update, context: BotContext, usage: str, min_words: int):
     """(report id, public number, the rest of the text), or None after telling the reviewer why."""
-    s = services(context)
+    s = context.services
     args = context.args or []
     if len(args) < min_words:
         await update.effective_message.reply_text(s.ui(usage, "id"))
@@ -211,11 +210,11 @@ async def _report_from_args(update: Update, context: ContextTypes.DEFAULT_TYPE, 
     return report_id, args[0].upper(), " ".join(args[1:]).strip()
 
 
-async def on_set_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_set_status(update: Update, context: BotContext) -> None:
     """/ubahstatus LPR-… status [catatan untuk pelapor]"""
     if not await authorised(update, context, "tips"):
         return
-    s = services(context)
+    s = context.services
     found = await _report_from_args(update, context, "review_setstatus_usage", 2)
     if found is None:
         return
@@ -233,11 +232,11 @@ async def on_set_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     )
 
 
-async def _write_to_report(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: str) -> None:
+async def _write_to_report(update: Update, context: BotContext, kind: str) -> None:
     """/catatan (an internal note) and /tanyapelapor (a question the reporter sees under /status)."""
     if not await authorised(update, context, "tips"):
         return
-    s = services(context)
+    s = context.services
     usage, done = (
         ("review_note_usage", "review_note_saved") if kind == "note" else ("review_ask_usage", "review_ask_saved")
     )
@@ -256,15 +255,15 @@ async def _write_to_report(update: Update, context: ContextTypes.DEFAULT_TYPE, k
     await update.effective_message.reply_text(s.ui(done, "id", public_no=public_no))
 
 
-async def on_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_note(update: Update, context: BotContext) -> None:
     await _write_to_report(update, context, "note")
 
 
-async def on_ask_reporter(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_ask_reporter(update: Update, context: BotContext) -> None:
     await _write_to_report(update, context, "ask")
 
 
-async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_export(update: Update, context: BotContext) -> None:
     found = await _status_argument(update, context)
     if found is None:
         return

@@ -26,7 +26,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     ConversationHandler,
     MessageHandler,
     TypeHandler,
@@ -48,7 +47,7 @@ from bot.qa.kb import VERDICTS, Entry, Problem, check_entry, rule_item
 from bot.services import Services
 from bot.tg import callbacks
 from bot.tg.common import Press, conversation, reply_html
-from bot.tg.context import services
+from bot.tg.context import BotContext
 from bot.tg.handlers.staff.admin import admin_press, authorised
 
 TEXT, CONFIRM, NOTE = range(3)
@@ -89,10 +88,10 @@ def build_conversation() -> ConversationHandler:
     )
 
 
-async def on_timeout(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_timeout(update: Update, context: BotContext) -> None:
     """The conversation timed out: drop the pending change, which nothing else would, and say so."""
     if context.user_data.pop(PENDING, None) is not None and update.effective_chat is not None:
-        await context.bot.send_message(update.effective_chat.id, services(context).ui("rules_timed_out", "id"))
+        await context.bot.send_message(update.effective_chat.id, context.services.ui("rules_timed_out", "id"))
 
 
 def _keyboard(s: Services, *buttons: tuple[str, str]) -> InlineKeyboardMarkup:
@@ -103,7 +102,7 @@ def _cancel(s: Services) -> InlineKeyboardMarkup:
     return _keyboard(s, ("rules_cancel", callbacks.rules("x")))
 
 
-async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def on_start(update: Update, context: BotContext) -> int:
     press = await admin_press(update, context, "rules")
     if press is None:
         return ConversationHandler.END
@@ -135,19 +134,19 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return TEXT
 
 
-async def _pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[Services, Pending] | None:
+async def _pending(update: Update, context: BotContext) -> tuple[Services, Pending] | None:
     """The editor's pending change, after the role check; None (and the editor told) if there is none."""
     if not await authorised(update, context, "rules"):
         context.user_data.pop(PENDING, None)
         return None
-    s = services(context)
+    s = context.services
     pending = context.user_data.get(PENDING)
     if pending is None:
         await update.effective_message.reply_text(s.ui("rules_session_gone", "id"))
     return (s, pending) if pending is not None else None
 
 
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def on_text(update: Update, context: BotContext) -> int:
     found = await _pending(update, context)
     if found is None:
         return ConversationHandler.END
@@ -169,7 +168,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 
 async def _pending_press(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, ready: Callable[[Pending, Press], bool]
+    update: Update, context: BotContext, ready: Callable[[Pending, Press], bool]
 ) -> tuple[Press, Pending] | None:
     """A button of the conversation, after the role check, if the pending change is `ready` for it; else
     None, and the editor told the button expired."""
@@ -184,7 +183,7 @@ async def _pending_press(
     return press, pending
 
 
-async def on_verdict(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def on_verdict(update: Update, context: BotContext) -> int:
     found = await _pending_press(
         update, context, lambda p, press: p.base_item is not None and press.args[2] in VERDICTS
     )
@@ -255,7 +254,7 @@ async def _refuse(message: Message, s: Services, reasons: list[str], retry: bool
     return TEXT if retry else ConversationHandler.END
 
 
-async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def on_confirm(update: Update, context: BotContext) -> int:
     found = await _pending_press(update, context, lambda pending, _press: pending.item is not None)
     if found is None:
         return ConversationHandler.END
@@ -265,7 +264,7 @@ async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return NOTE
 
 
-async def on_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def on_note(update: Update, context: BotContext) -> int:
     found = await _pending(update, context)
     if found is None:
         return ConversationHandler.END
@@ -273,16 +272,14 @@ async def on_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return await _save(update, context, found[0], found[1], note)
 
 
-async def on_no_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def on_no_note(update: Update, context: BotContext) -> int:
     found = await _pending_press(update, context, lambda pending, _press: pending.item is not None)
     if found is None:
         return ConversationHandler.END
     return await _save(update, context, found[0].s, found[1], None)
 
 
-async def _save(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, s: Services, pending: Pending, note: str | None
-) -> int:
+async def _save(update: Update, context: BotContext, s: Services, pending: Pending, note: str | None) -> int:
     message = update.effective_message
     editor = update.effective_user.id
     context.user_data.pop(PENDING, None)
@@ -315,20 +312,20 @@ async def audit_change(
     await s.admin.audit(editor, action, after["id"], old, {k: after.get(k) for k in keys})
 
 
-async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def on_cancel(update: Update, context: BotContext) -> int:
     context.user_data.pop(PENDING, None)
-    s = services(context)
+    s = context.services
     if update.callback_query is not None:
         await update.callback_query.answer()
     await update.effective_message.reply_text(s.ui("rules_cancelled", "id"))
     return ConversationHandler.END
 
 
-async def on_rollback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_rollback(update: Update, context: BotContext) -> None:
     """/rollback <id> <revision>: that revision's content, saved as the newest revision."""
     if not await authorised(update, context, "rules"):
         return
-    s = services(context)
+    s = context.services
     message = update.effective_message
     args = context.args or []
     if len(args) != 2 or not args[1].isdigit():

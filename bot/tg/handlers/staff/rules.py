@@ -10,14 +10,13 @@ Every command and press checks the editor role again; changes are audited where 
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import ContextTypes
 
 from bot.editing.fields import FIELDS
 from bot.editing.rules import changed_keys
 from bot.services import Services
 from bot.tg import callbacks
 from bot.tg.common import edit_html, reply_html
-from bot.tg.context import services
+from bot.tg.context import BotContext
 from bot.tg.handlers.staff.admin import admin_press, authorised
 
 HISTORY_SHOWN = 30
@@ -99,11 +98,11 @@ async def history_view(s: Services, rule_id: str) -> str | None:
     )  # fmt: skip
 
 
-async def on_rules(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_rules(update: Update, context: BotContext) -> None:
     """/rules, or /rules <id> to open one rule."""
     if not await authorised(update, context, "rules"):
         return
-    s = services(context)
+    s = context.services
     message = update.effective_message
     if context.args:
         view = await rule_view(s, context.args[0].lower())
@@ -115,11 +114,11 @@ async def on_rules(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply_html(message, *topics_view(s))
 
 
-async def on_history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_history(update: Update, context: BotContext) -> None:
     """/history <id>"""
     if not await authorised(update, context, "rules"):
         return
-    s = services(context)
+    s = context.services
     if len(context.args or []) != 1:
         await update.effective_message.reply_text(s.ui("rules_history_usage", "id"))
         return
@@ -130,7 +129,7 @@ async def on_history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await reply_html(update.effective_message, html)
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_button(update: Update, context: BotContext) -> None:
     press = await admin_press(update, context, "rules")
     if press is None:
         return

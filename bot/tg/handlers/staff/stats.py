@@ -6,20 +6,19 @@ import asyncio
 import io
 
 from telegram import InputFile, Update
-from telegram.ext import ContextTypes
 
 from bot.admin.stats import compute, questions_chart
 from bot.tg.common import reply_html
-from bot.tg.context import services
+from bot.tg.context import BotContext
 from bot.tg.handlers.staff.admin import authorised
 
 DEFAULT_DAYS, MAX_DAYS = 30, 365
 
 
-async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_stats(update: Update, context: BotContext) -> None:
     if not await authorised(update, context, "stats"):
         return
-    s = services(context)
+    s = context.services
     raw = (context.args or [str(DEFAULT_DAYS)])[0]
     days = int(raw) if raw.isdigit() and 1 <= int(raw) <= MAX_DAYS else None
     if days is None:

@@ -8,12 +8,11 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import ContextTypes
 
 from bot.services import Services
 from bot.tg import callbacks
 from bot.tg.common import Press, edit_html, reply_html
-from bot.tg.context import services
+from bot.tg.context import BotContext
 from bot.tg.handlers.staff.admin import admin_press, authorised
 
 
@@ -33,14 +32,14 @@ async def _listing(s: Services) -> tuple[str, InlineKeyboardMarkup | None]:
     return html, InlineKeyboardMarkup(rows) if rows else None
 
 
-async def on_unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_unanswered(update: Update, context: BotContext) -> None:
     if not await authorised(update, context, "unanswered"):
         return
-    html, keyboard = await _listing(services(context))
+    html, keyboard = await _listing(context.services)
     await reply_html(update.effective_message, html, keyboard)
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_button(update: Update, context: BotContext) -> None:
     press = await admin_press(update, context, "unanswered")
     if press is None:
         return

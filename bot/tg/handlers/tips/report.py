@@ -19,7 +19,6 @@ from telegram.error import TelegramError
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     ConversationHandler,
     MessageHandler,
     filters,
@@ -28,7 +27,7 @@ from telegram.ext import (
 from bot.services import Services
 from bot.tg import callbacks
 from bot.tg.common import Press, conversation, read_press, reply_html
-from bot.tg.context import services
+from bot.tg.context import BotContext
 from bot.tg.handlers.tips.evidence import download_evidence, has_file, refusal
 from bot.tips.dates import format_date
 from bot.tips.evidence import EvidenceError
@@ -146,10 +145,10 @@ async def _retire_quietly(message: Message) -> None:
 # ---------------------------------------------------------------------- entry
 
 
-async def on_lapor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int:
-    s = services(context)
+async def on_lapor(update: Update, context: BotContext) -> str | int:
+    s = context.services
     user = update.effective_user
-    lang = await s.language(user)
+    lang = context.lang
     message = update.effective_message
     if (draft := await s.tips.load_draft(s.user_key(user))) is not None:
         if draft.step == SENT:
@@ -169,10 +168,10 @@ async def on_lapor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | 
     return FILLING
 
 
-async def on_lapor_in_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_lapor_in_group(update: Update, context: BotContext) -> None:
     """Nobody should report in front of colleagues: offer a private chat instead."""
-    s = services(context)
-    lang = await s.language(update.effective_user)
+    s = context.services
+    lang = context.lang
     url = f"https://t.me/{s.bot_username}?start=lapor"
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(s.ui("tip_open_private", lang), url=url)]])
     await update.effective_message.reply_text(s.ui("tip_private_only", lang), reply_markup=keyboard)
@@ -181,11 +180,11 @@ async def on_lapor_in_group(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 # ---------------------------------------------------------------------- answers
 
 
-async def on_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int:
+async def on_input(update: Update, context: BotContext) -> str | int:
     """Any message while the form is open: the answer to the current step, or evidence."""
-    s = services(context)
+    s = context.services
     user = update.effective_user
-    lang = await s.language(user)
+    lang = context.lang
     message = update.effective_message
     key = s.user_key(user)
     draft = await s.tips.load_draft(key)
@@ -232,7 +231,7 @@ async def _add_file(message: Message, s: Services, lang: str, key: str, draft: D
 # ---------------------------------------------------------------------- buttons
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int:
+async def on_button(update: Update, context: BotContext) -> str | int:
     press = await read_press(update, context)
     if press is None:
         return FILLING
@@ -293,7 +292,7 @@ def _chosen_label(s: Services, draft: Draft, step: str, lang: str) -> str | None
             "date": shown["date"]}.get(step)  # fmt: skip
 
 
-async def _send(press: Press, context: ContextTypes.DEFAULT_TYPE, key: str, draft: Draft) -> str | int:
+async def _send(press: Press, context: BotContext, key: str, draft: Draft) -> str | int:
     """Commit first, then tell the user: a report is never announced as received before it is stored.
     The receipt is sent before anything else touches Telegram, and it stays sealed in the draft's row
     until the user confirms, so a failure or a crash from here on cannot lose it."""
@@ -330,9 +329,9 @@ async def _receipt_again(message: Message, s: Services, lang: str, sent: Draft, 
     return RECEIPT
 
 
-async def on_receipt_pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int:
-    s = services(context)
-    lang = await s.language(update.effective_user)
+async def on_receipt_pending(update: Update, context: BotContext) -> str | int:
+    s = context.services
+    lang = context.lang
     key = s.user_key(update.effective_user)
     sent = await s.tips.pending_receipt(key)
     if sent is None:
@@ -340,7 +339,7 @@ async def on_receipt_pending(update: Update, context: ContextTypes.DEFAULT_TYPE)
     return await _receipt_again(update.effective_message, s, lang, sent, key)
 
 
-async def _saved(press: Press, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def _saved(press: Press, context: BotContext) -> int:
     """The code is saved: forget the user's link to the report, and clear the form from the chat."""
     s, lang = press.s, press.lang
     key = s.user_key(press.query.from_user)
@@ -359,7 +358,7 @@ async def _saved(press: Press, context: ContextTypes.DEFAULT_TYPE) -> int:
     return END
 
 
-async def _delete_messages(context: ContextTypes.DEFAULT_TYPE, chat_id: int, first: int | None, end: int) -> bool:
+async def _delete_messages(context: BotContext, chat_id: int, first: int | None, end: int) -> bool:
     """Delete the messages of a private chat from `first` up to (not including) `end`, the user's and the
     bot's: a phone left unlocked would show the whole report and the code. Telegram lets a bot delete
     messages under 48 hours old in a private chat; ids it cannot find are skipped."""
@@ -377,7 +376,7 @@ async def _delete_messages(context: ContextTypes.DEFAULT_TYPE, chat_id: int, fir
 # ---------------------------------------------------------------------- cancelling
 
 
-async def cancel(message: Message, s: Services, lang: str, key: str, context: ContextTypes.DEFAULT_TYPE) -> str | int:
+async def cancel(message: Message, s: Services, lang: str, key: str, context: BotContext) -> str | int:
     draft = await s.tips.load_draft(key)
     if draft is None:
         await message.reply_text(s.ui("tip_nothing_to_cancel", lang))
@@ -389,10 +388,10 @@ async def cancel(message: Message, s: Services, lang: str, key: str, context: Co
     return END
 
 
-async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int:
+async def on_cancel(update: Update, context: BotContext) -> str | int:
     """/batal, in the form or after a restart (when the conversation is not in memory any more)."""
-    s = services(context)
-    lang = await s.language(update.effective_user)
+    s = context.services
+    lang = context.lang
     return await cancel(update.effective_message, s, lang, s.user_key(update.effective_user), context)
 
 

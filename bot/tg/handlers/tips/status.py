@@ -16,7 +16,6 @@ from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Mes
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     ConversationHandler,
     MessageHandler,
     filters,
@@ -25,7 +24,7 @@ from telegram.ext import (
 from bot.services import Services
 from bot.tg import callbacks
 from bot.tg.common import conversation, reply_html
-from bot.tg.context import services
+from bot.tg.context import BotContext
 from bot.tg.handlers.tips.evidence import download_evidence, has_file, refusal
 from bot.tips.dates import format_date
 from bot.tips.evidence import EvidenceError
@@ -39,30 +38,30 @@ CODE_MESSAGE = filters.Regex(r"^\s*[A-Za-z0-9]{5}(?:[\s\-_.]*[A-Za-z0-9]{5}){3}\
 SESSION_KEY = "status"
 
 
-async def on_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    s = services(context)
-    lang = await s.language(update.effective_user)
+async def on_status(update: Update, context: BotContext) -> None:
+    s = context.services
+    lang = context.lang
     if not context.args:
         await update.effective_message.reply_text(s.ui("status_usage", lang))
         return
     await show_status(update, context, " ".join(context.args))
 
 
-async def on_code_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_code_message(update: Update, context: BotContext) -> None:
     """A receipt code pasted on its own, without /status."""
     await show_status(update, context, update.effective_message.text or "")
 
 
-async def on_status_in_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    s = services(context)
-    lang = await s.language(update.effective_user)
+async def on_status_in_group(update: Update, context: BotContext) -> None:
+    s = context.services
+    lang = context.lang
     await update.effective_message.reply_text(s.ui("status_in_group", lang))
 
 
-async def show_status(update: Update, context: ContextTypes.DEFAULT_TYPE, typed: str) -> None:
-    s = services(context)
+async def show_status(update: Update, context: BotContext, typed: str) -> None:
+    s = context.services
     user = update.effective_user
-    lang = await s.language(user)
+    lang = context.lang
     message = update.effective_message
     if s.code_limit.exhausted(user.id):
         await message.reply_text(s.ui("status_throttled", lang))
@@ -94,7 +93,7 @@ async def show_status(update: Update, context: ContextTypes.DEFAULT_TYPE, typed:
     await reply_html(message, html, keyboard)
 
 
-def _session(context: ContextTypes.DEFAULT_TYPE) -> tuple[int, str] | None:
+def _session(context: BotContext) -> tuple[int, str] | None:
     session = context.user_data.get(SESSION_KEY)
     if not session or session[2] < time.monotonic():
         context.user_data.pop(SESSION_KEY, None)
@@ -102,7 +101,7 @@ def _session(context: ContextTypes.DEFAULT_TYPE) -> tuple[int, str] | None:
     return session[0], session[1]
 
 
-async def forget_expired_sessions(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def forget_expired_sessions(context: BotContext) -> None:
     """A job: memory keeps a user's link to a report no longer than the session."""
     now = time.monotonic()
     for data in context.application.user_data.values():
@@ -116,10 +115,10 @@ def _done_keyboard(s: Services, lang: str) -> InlineKeyboardMarkup:
     )
 
 
-async def on_followup_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int:
-    s = services(context)
+async def on_followup_button(update: Update, context: BotContext) -> str | int:
+    s = context.services
     query = update.callback_query
-    lang = await s.language(update.effective_user)
+    lang = context.lang
     data = callbacks.parse(query.data)
     session = _session(context)
     if data is None or not isinstance(query.message, Message):
@@ -152,11 +151,11 @@ async def on_followup_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
 
 
 async def _followup_message(
-    update: Update, context: ContextTypes.DEFAULT_TYPE
+    update: Update, context: BotContext
 ) -> tuple[Services, str, Message, tuple[int, str]] | None:
     """(services, language, the message, the open session), or None after saying the session has ended."""
-    s = services(context)
-    lang = await s.language(update.effective_user)
+    s = context.services
+    lang = context.lang
     message = update.effective_message
     session = _session(context)
     if session is None:
@@ -165,7 +164,7 @@ async def _followup_message(
     return s, lang, message, session
 
 
-async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int:
+async def on_reply(update: Update, context: BotContext) -> str | int:
     found = await _followup_message(update, context)
     if found is None:
         return END
@@ -184,7 +183,7 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | 
     return REPLY
 
 
-async def on_evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int:
+async def on_evidence(update: Update, context: BotContext) -> str | int:
     """Each item is added to the report as it arrives, so nothing waits in memory."""
     found = await _followup_message(update, context)
     if found is None:
@@ -217,10 +216,10 @@ async def on_evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str
     return EVIDENCE
 
 
-async def on_followup_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def on_followup_cancel(update: Update, context: BotContext) -> int:
     context.user_data.pop(SESSION_KEY, None)
-    s = services(context)
-    lang = await s.language(update.effective_user)
+    s = context.services
+    lang = context.lang
     await update.effective_message.reply_text(s.ui("status_followup_closed", lang))
     return END
 

@@ -4,11 +4,17 @@ attempt is audited for staff and only counted for anyone else."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
 from telegram import Update
 
 from bot.admin.roles import ROLES
 from bot.tg.common import Press, read_press, reply_html
 from bot.tg.context import BotContext
+
+Handler = TypeVar("Handler", bound=Callable[..., Awaitable[Any]])
 
 
 async def authorised(update: Update, context: BotContext, permission: str) -> bool:
@@ -24,6 +30,22 @@ async def authorised(update: Update, context: BotContext, permission: str) -> bo
     else:
         await update.effective_message.reply_text(s.ui("unknown_command", lang))
     return False
+
+
+def requires(permission: str) -> Callable[[Handler], Handler]:
+    """A handler only staff with `permission` may run: checked once here, on every call, instead of in
+    each handler. Anyone else is answered as `authorised` says, and the handler returns None."""
+
+    def wrap(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def checked(update: Update, context: BotContext) -> Any:
+            if not await authorised(update, context, permission):
+                return None
+            return await handler(update, context)
+
+        return checked
+
+    return wrap
 
 
 async def admin_press(update: Update, context: BotContext, permission: str) -> Press | None:
@@ -45,8 +67,6 @@ async def on_admin_help(update: Update, context: BotContext) -> None:
 
 
 async def _grant_or_revoke(update: Update, context: BotContext, grant: bool) -> None:
-    if not await authorised(update, context, "roles"):
-        return
     s = context.services
     args = context.args or []
     if len(args) != 2 or not args[0].isdigit() or args[1] not in ROLES:
@@ -59,17 +79,18 @@ async def _grant_or_revoke(update: Update, context: BotContext, grant: bool) -> 
     await update.effective_message.reply_text(s.ui(key, "id", user_id=user_id, role=role))
 
 
+@requires("roles")
 async def on_grant(update: Update, context: BotContext) -> None:
     await _grant_or_revoke(update, context, grant=True)
 
 
+@requires("roles")
 async def on_revoke(update: Update, context: BotContext) -> None:
     await _grant_or_revoke(update, context, grant=False)
 
 
+@requires("roles")
 async def on_admins(update: Update, context: BotContext) -> None:
-    if not await authorised(update, context, "roles"):
-        return
     s = context.services
     html = s.engine.renderer.render(
         "admin/admins.html.j2", owners=sorted(s.admin.owners), members=await s.admin.members()
@@ -77,9 +98,8 @@ async def on_admins(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_text(html)
 
 
+@requires("audit")
 async def on_audit(update: Update, context: BotContext) -> None:
-    if not await authorised(update, context, "audit"):
-        return
     s = context.services
     await s.admin.audit(update.effective_user.id, "audit.view")
     html = s.engine.renderer.render(

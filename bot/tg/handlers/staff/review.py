@@ -23,7 +23,7 @@ from bot.services import Services
 from bot.tg import callbacks
 from bot.tg.common import reply_html
 from bot.tg.context import BotContext
-from bot.tg.handlers.staff.admin import admin_press, authorised
+from bot.tg.handlers.staff.admin import admin_press, requires
 from bot.tips.dates import format_date
 from bot.tips.export import to_csv
 from bot.tips.model import STATUSES
@@ -61,9 +61,7 @@ def _labels(s: Services, row: dict) -> dict[str, str]:
 
 
 async def _status_argument(update: Update, context: BotContext) -> tuple[Services, str | None] | None:
-    """For /tips and /export: the role check and the optional status; None after telling the user why not."""
-    if not await authorised(update, context, "tips"):
-        return None
+    """For /tips and /export: the optional status; None after telling the user why not."""
     s = context.services
     status = (context.args or [""])[0].lower() or None
     if status is not None and status not in STATUSES:
@@ -72,6 +70,7 @@ async def _status_argument(update: Update, context: BotContext) -> tuple[Service
     return s, status
 
 
+@requires("tips")
 async def on_tips(update: Update, context: BotContext) -> None:
     found = await _status_argument(update, context)
     if found is None:
@@ -210,10 +209,9 @@ async def _report_from_args(update: Update, context: BotContext, usage: str, min
     return report_id, args[0].upper(), " ".join(args[1:]).strip()
 
 
+@requires("tips")
 async def on_set_status(update: Update, context: BotContext) -> None:
     """/ubahstatus LPR-… status [catatan untuk pelapor]"""
-    if not await authorised(update, context, "tips"):
-        return
     s = context.services
     found = await _report_from_args(update, context, "review_setstatus_usage", 2)
     if found is None:
@@ -234,8 +232,6 @@ async def on_set_status(update: Update, context: BotContext) -> None:
 
 async def _write_to_report(update: Update, context: BotContext, kind: str) -> None:
     """/catatan (an internal note) and /tanyapelapor (a question the reporter sees under /status)."""
-    if not await authorised(update, context, "tips"):
-        return
     s = context.services
     usage, done = (
         ("review_note_usage", "review_note_saved") if kind == "note" else ("review_ask_usage", "review_ask_saved")
@@ -255,14 +251,17 @@ async def _write_to_report(update: Update, context: BotContext, kind: str) -> No
     await update.effective_message.reply_text(s.ui(done, "id", public_no=public_no))
 
 
+@requires("tips")
 async def on_note(update: Update, context: BotContext) -> None:
     await _write_to_report(update, context, "note")
 
 
+@requires("tips")
 async def on_ask_reporter(update: Update, context: BotContext) -> None:
     await _write_to_report(update, context, "ask")
 
 
+@requires("tips")
 async def on_export(update: Update, context: BotContext) -> None:
     found = await _status_argument(update, context)
     if found is None:

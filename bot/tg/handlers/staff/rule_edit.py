@@ -48,7 +48,7 @@ from bot.services import Services
 from bot.tg import callbacks
 from bot.tg.common import Press, conversation, reply_html
 from bot.tg.context import BotContext
-from bot.tg.handlers.staff.admin import admin_press, authorised
+from bot.tg.handlers.staff.admin import admin_press, authorised, requires
 
 TEXT, CONFIRM, NOTE = range(3)
 PENDING = "rule_edit"
@@ -321,10 +321,9 @@ async def on_cancel(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
+@requires("rules")
 async def on_rollback(update: Update, context: BotContext) -> None:
     """/rollback <id> <revision>: that revision's content, saved as the newest revision."""
-    if not await authorised(update, context, "rules"):
-        return
     s = context.services
     message = update.effective_message
     args = context.args or []

@@ -17,7 +17,7 @@ from bot.services import Services
 from bot.tg import callbacks
 from bot.tg.common import edit_html, reply_html
 from bot.tg.context import BotContext
-from bot.tg.handlers.staff.admin import admin_press, authorised
+from bot.tg.handlers.staff.admin import admin_press, requires
 
 HISTORY_SHOWN = 30
 
@@ -98,10 +98,9 @@ async def history_view(s: Services, rule_id: str) -> str | None:
     )  # fmt: skip
 
 
+@requires("rules")
 async def on_rules(update: Update, context: BotContext) -> None:
     """/rules, or /rules <id> to open one rule."""
-    if not await authorised(update, context, "rules"):
-        return
     s = context.services
     message = update.effective_message
     if context.args:
@@ -114,10 +113,9 @@ async def on_rules(update: Update, context: BotContext) -> None:
     await reply_html(message, *topics_view(s))
 
 
+@requires("rules")
 async def on_history(update: Update, context: BotContext) -> None:
     """/history <id>"""
-    if not await authorised(update, context, "rules"):
-        return
     s = context.services
     if len(context.args or []) != 1:
         await update.effective_message.reply_text(s.ui("rules_history_usage", "id"))

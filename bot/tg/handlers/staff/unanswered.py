@@ -13,7 +13,7 @@ from bot.services import Services
 from bot.tg import callbacks
 from bot.tg.common import Press, edit_html, reply_html
 from bot.tg.context import BotContext
-from bot.tg.handlers.staff.admin import admin_press, authorised
+from bot.tg.handlers.staff.admin import admin_press, requires
 
 
 async def _listing(s: Services) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -32,9 +32,8 @@ async def _listing(s: Services) -> tuple[str, InlineKeyboardMarkup | None]:
     return html, InlineKeyboardMarkup(rows) if rows else None
 
 
+@requires("unanswered")
 async def on_unanswered(update: Update, context: BotContext) -> None:
-    if not await authorised(update, context, "unanswered"):
-        return
     html, keyboard = await _listing(context.services)
     await reply_html(update.effective_message, html, keyboard)
 

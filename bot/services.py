@@ -24,7 +24,8 @@ from bot.presentation.render import TEMPLATES_DIR
 from bot.privacy.keys import Keys, UserKeys
 from bot.privacy.throttle import KeyedLimit
 from bot.qa.engine import Engine, with_knowledge
-from bot.storage import Store
+from bot.storage.questions import QuestionStore
+from bot.storage.sqlite import SqliteStore
 from bot.tips.form import TipForm
 from bot.tips.service import TipService
 
@@ -61,7 +62,8 @@ class Ui:
 @dataclass
 class Services:
     engine: Engine
-    store: Store
+    store: SqliteStore
+    questions: QuestionStore
     user_keys: UserKeys
     tips: TipService
     form: TipForm

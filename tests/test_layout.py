@@ -1,5 +1,6 @@
 """The layout tells the architecture: only the Telegram adapter (bot/tg/) imports python-telegram-bot, the
-storage imports nothing of the bot above it, and the README's layout table names every module."""
+storage imports nothing of the bot above it and holds every SQL statement, and the README's layout table names
+every module."""
 
 from __future__ import annotations
 
@@ -39,6 +40,22 @@ def test_storage_imports_nothing_of_the_bot_above_it():
     for path in (BOT / "storage").rglob("*.py"):
         above = [m for m in imports(path) if m.startswith("bot.") and not m.startswith("bot.storage")]
         assert not above, f"{path.name} imports {above}"
+
+
+SQL = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|PRAGMA|BEGIN)\b")
+
+
+def test_every_sql_statement_is_in_storage():
+    """So a second database backend replaces bot/storage/ alone."""
+    found = []
+    for path in modules():
+        relative = path.relative_to(ROOT).as_posix()
+        if relative.startswith("bot/storage/"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL.match(node.value):
+                found.append(f"{relative}:{node.lineno}: {node.value.strip()[:40]}")
+    assert not found, f"SQL outside bot/storage/: {found}"
 
 
 def test_the_readme_layout_table_names_every_module():

@@ -16,6 +16,7 @@ from bot.editing import unanswered
 from bot.qa import matcher
 from bot.qa.matcher import Matcher
 from bot.qa.text import WORD_CACHE_SIZE, Lexicon, Normaliser
+from bot.storage.questions import QuestionStore
 from bot.tg import callbacks
 from tests.botenv import running_bot
 from tests.conftest import KNOWLEDGE
@@ -87,9 +88,9 @@ async def test_two_stats_at_once_both_get_a_valid_chart_without_pyplot(env, monk
 
 async def test_unanswered_grouping_runs_off_the_event_loop(env, monkeypatch):
     """While /unanswered groups 2,000 questions, another user's question is answered."""
-    fake, store = env.fake, env.app.bot_data["services"].store
+    fake, questions = env.fake, QuestionStore(env.app.bot_data["services"].store)
     for i in range(2000):
-        await store.record_question(f"pertanyaan nomor {i} tentang hal {i * 7919 % 1000}", "none", None, 0.0, "id")
+        await questions.record_question(f"pertanyaan nomor {i} tentang hal {i * 7919 % 1000}", "none", None, 0.0, "id")
     started, answered_meanwhile = threading.Event(), threading.Event()
     real_cluster = unanswered.cluster
 

@@ -16,6 +16,7 @@ import yaml
 from bot.config import Settings, SettingsError
 from bot.privacy.crypto import Vault
 from bot.privacy.keys import LEGACY_SCHEME, SCHEME, KeyMismatch, load_keys, load_master
+from bot.storage.questions import QuestionStore
 from bot.storage.sqlite import SqliteStore
 from bot.storage.tips import TipStore
 from bot.tg.app import build_application
@@ -232,10 +233,11 @@ async def test_a_notice_attempt_is_claimed_once(store):
 
 
 async def test_questions_and_votes_are_kept_for_the_retention_period_only(store):
-    old = await store.record_question("pertanyaan lama", "none", None, 0.0, "id")
+    questions = QuestionStore(store)
+    old = await questions.record_question("pertanyaan lama", "none", None, 0.0, "id")
     await store.write("UPDATE questions SET asked_at = '2020-01-01' WHERE id = ?", (old,))
-    await store.record_question("pertanyaan baru", "none", None, 0.0, "id")
-    assert await store.purge_questions(date.today() - timedelta(days=180)) == 1
+    await questions.record_question("pertanyaan baru", "none", None, 0.0, "id")
+    assert await questions.purge_questions(date.today() - timedelta(days=180)) == 1
     assert [q["query"] for q in await store.fetchall("SELECT query FROM questions")] == ["pertanyaan baru"]
     [row] = await store.fetchall("SELECT asked_at FROM questions")
     assert row["asked_at"] == date.today().isoformat()  # a day, not a moment
@@ -316,7 +318,7 @@ async def test_an_existing_database_migrates_without_keeping_what_it_no_longer_m
     store = SqliteStore(path)
     await store.open()
     try:
-        assert await store.forget_questions(receipts.contains_code) == 1  # as the bot does at start-up
+        assert await QuestionStore(store).forget_questions(receipts.contains_code) == 1  # as the bot does at start-up
         await store.wipe()
         tables = {r["name"] for r in await store.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert "user_settings" not in tables and "key_check" in tables
@@ -419,15 +421,16 @@ async def test_a_draft_opened_before_the_upgrade_is_resumed_and_the_old_secret_t
 
 
 async def test_a_wipe_blocked_by_another_readers_transaction_holds_no_writer_and_is_retried(store):
-    await store.record_question("sebelum", "none", None, 0.0, "id")
+    questions = QuestionStore(store)
+    await questions.record_question("sebelum", "none", None, 0.0, "id")
     other = sqlite3.connect(store.path, isolation_level=None)  # an operator's sqlite3 shell, mid-query
     other.execute("BEGIN")
     other.execute("SELECT COUNT(*) FROM questions").fetchone()
-    await store.record_question("sesudah", "none", None, 0.0, "id")  # a frame the reader's snapshot predates
+    await questions.record_question("sesudah", "none", None, 0.0, "id")  # a frame the reader's snapshot predates
     try:
         wipe = asyncio.create_task(store.wipe())
         started = asyncio.get_running_loop().time()
-        await store.record_question("di tengah", "none", None, 0.0, "id")  # not held up by the retries
+        await questions.record_question("di tengah", "none", None, 0.0, "id")  # not held up by the retries
         assert asyncio.get_running_loop().time() - started < 0.5
         assert await wipe is False and store.wipe_pending
     finally:

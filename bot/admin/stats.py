@@ -8,7 +8,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from bot.storage.questions import QuestionStore
 from bot.storage.sqlite import SqliteStore
+from bot.storage.tips import TipStore
 
 
 @dataclass
@@ -35,35 +37,16 @@ class Stats:
 async def compute(store: SqliteStore, days: int) -> Stats:
     since = datetime.now(UTC) - timedelta(days=days)
     since_iso = since.isoformat(timespec="seconds")
+    questions = QuestionStore(store)
     stats = Stats(days=days, since=since.date())
-    for row in await store.fetchall(
-        "SELECT substr(asked_at, 1, 10) AS day, status, COUNT(*) AS n FROM questions WHERE asked_at >= ? "
-        "GROUP BY day, status ORDER BY day",
-        (since_iso,),
-    ):
-        stats.per_day.setdefault(row["day"], Counter())[row["status"]] = row["n"]
-    stats.votes = [
-        (row["rule_id"], row["up"], row["down"])
-        for row in await store.fetchall(
-            "SELECT rule_id, SUM(vote = 1) AS up, SUM(vote = -1) AS down FROM votes WHERE voted_at >= ? "
-            "GROUP BY rule_id ORDER BY down DESC, up DESC LIMIT 10",
-            (since_iso,),
-        )
-    ]
-    stats.unanswered = [
-        (row["q"], row["n"])
-        for row in await store.fetchall(
-            "SELECT lower(query) AS q, COUNT(*) AS n FROM questions WHERE asked_at >= ? AND status = 'none' "
-            "GROUP BY q ORDER BY n DESC LIMIT 5",
-            (since_iso,),
-        )
-    ]
-    for row in await store.fetchall(
-        "SELECT status, category, province FROM reports WHERE submitted_on >= ?", (since.date().isoformat(),)
-    ):
-        stats.reports_by_status[row["status"]] += 1
-        stats.reports_by_category[row["category"]] += 1
-        stats.reports_by_province[row["province"]] += 1
+    for day, status, n in await questions.per_day(since_iso):
+        stats.per_day.setdefault(day, Counter())[status] = n
+    stats.votes = [(v.rule_id, v.up, v.down) for v in await questions.vote_counts(since_iso)]
+    stats.unanswered = await questions.top_unanswered(since_iso)
+    for status, category, province in await TipStore(store).reports_since(since.date()):
+        stats.reports_by_status[status] += 1
+        stats.reports_by_category[category] += 1
+        stats.reports_by_province[province] += 1
     return stats
 
 

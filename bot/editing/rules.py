@@ -10,36 +10,20 @@ add a problem is refused whole, with the reasons. Nothing here knows Telegram.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
 from bot.qa.kb import Entry, KnowledgeBase, Problem, Rule, Source, Topic, assemble, rule_item
-from bot.storage.sqlite import SqliteStore, now_iso
+from bot.storage.rules import Revision, RuleStore, RuleWriter
+from bot.storage.sqlite import SqliteStore
 
 log = logging.getLogger(__name__)
 
 SEED_AUTHOR = "knowledge/"
 IN_DATABASE = "database"
 EDIT = "edit"
-
-
-@dataclass(frozen=True)
-class Revision:
-    rule_id: str
-    revision: int
-    item: dict[str, Any]  # the rule in the YAML schema
-    author: str  # an admin's Telegram id, or what else made it (knowledge/, kb import)
-    created_at: str
-    note: str | None
-
-    @property
-    def retired(self) -> bool:
-        return bool(self.item.get("retired"))
 
 
 class RuleError(Exception):
@@ -65,71 +49,62 @@ class ImportSummary:
 
 class RuleService:
     def __init__(self, store: SqliteStore, sources: dict[str, Source], topics: dict[str, Topic]) -> None:
-        self.store = store
+        self.revisions = RuleStore(store)
         self.sources = sources
         self.topics = topics
 
     async def open(self, seed: Iterable[Rule]) -> None:
         """Seed an empty database from the YAML, and turn phrasings taught before revisions existed into
         revisions."""
-        async with self.store.transaction() as db:
-            if await _version(db) == 0:
+        async with self.revisions.writing() as tx:
+            if await tx.version() == 0:
                 for rule in seed:
-                    await _insert(db, rule_item(rule), 1, SEED_AUTHOR, None)
-            await self._fold_learned_phrasings(db)
+                    await tx.insert(rule_item(rule), 1, SEED_AUTHOR, None)
+            await self._fold_learned_phrasings(tx)
 
     async def differences(self, rules: Iterable[Rule]) -> list[str]:
         """Ids of `rules` (say, the YAML in knowledge/) that the database has otherwise or not at all."""
-        current = await _current(self.store.reader)
+        current = await self.revisions.current()
         return [r.id for r in rules if r.id not in current or current[r.id].item != rule_item(r)]
 
     async def version(self) -> int:
         """Grows with every change, from this process or another (`kb import`): a running bot polls it."""
-        return await _version(self.store.reader)
+        return await self.revisions.version()
 
     async def knowledge(self) -> tuple[int, KnowledgeBase]:
         """The rules in service, with the version they are at. A stored rule that no longer passes the
         schema (say sources.yaml dropped its source) is left out and logged, not served half-checked."""
         version = await self.version()  # read first: a change landing meanwhile only causes one more reload
-        kb = self._check((await _current(self.store.reader)).values())
+        kb = self._check((await self.revisions.current()).values())
         for problem in kb.problems:
             log.warning("rule left out of service: %s", problem)
         return version, kb
 
     async def current(self, rule_id: str) -> Revision | None:
-        rows = await self.store.fetchall(
-            "SELECT * FROM rule_revisions WHERE rule_id = ? ORDER BY revision DESC LIMIT 1", (rule_id,)
-        )
-        return _revision(rows[0]) if rows else None
+        return await self.revisions.latest(rule_id)
 
     async def history(self, rule_id: str) -> list[Revision]:
-        rows = await self.store.fetchall(
-            "SELECT * FROM rule_revisions WHERE rule_id = ? ORDER BY revision DESC", (rule_id,)
-        )
-        return [_revision(row) for row in rows]
+        return await self.revisions.history(rule_id)
 
     async def revision(self, rule_id: str, number: int) -> Revision | None:
-        row = await self.store.fetchone(
-            "SELECT * FROM rule_revisions WHERE rule_id = ? AND revision = ?", (rule_id, number)
-        )
-        return _revision(row) if row else None
+        return await self.revisions.revision(rule_id, number)
 
     async def all_rules(self) -> list[Rule]:
         """Every rule as it stands, retired ones included, in their order (for export and listings)."""
-        current = await _current(self.store.reader)
+        current = await self.revisions.current()
         kb = self._check(current.values())
         return [rule for rid in current if (rule := kb.any_rule(rid)) is not None]
 
     async def preview(self, item: dict[str, Any]) -> Rule:
         """The rule `item` would become, checked with all the others; RuleError if it would be refused."""
-        current = await _current(self.store.reader)
+        current = await self.revisions.current()
         return (await asyncio.to_thread(self._apply, current, [item]))[0][0]  # checked with every rule: off the loop
 
     async def save(self, item: dict[str, Any], author: str, note: str | None, base: int | None = None) -> Revision:
         """`item` as the rule's next revision. `base` is the revision the editor started from: if someone
         saved another since, the change is refused rather than silently overwriting theirs."""
-        async with self.store.transaction() as db:
-            current = await _current(db)
+        async with self.revisions.writing() as tx:
+            current = await tx.current()
             rule_id = str(item.get("id"))
             latest = current[rule_id].revision if rule_id in current else 0
             if base is not None and base != latest:
@@ -137,7 +112,7 @@ class RuleService:
             [(rule, old)] = await asyncio.to_thread(self._apply, current, [item])
             if old is not None and rule_item(rule) == old.item:
                 raise Unchanged()
-            return await _insert(db, rule_item(rule), latest + 1, author, note)
+            return await tx.insert(rule_item(rule), latest + 1, author, note)
 
     async def rollback(self, rule_id: str, number: int, author: str) -> Revision:
         old = await self.revision(rule_id, number)
@@ -147,17 +122,17 @@ class RuleService:
 
     async def add_phrasing(self, rule_id: str, text: str, author: str) -> bool:
         """Teach a rule one more question phrasing (from /unanswered). False if it already had it."""
-        async with self.store.transaction() as db:
-            current = await _current(db)
+        async with self.revisions.writing() as tx:
+            current = await tx.current()
             if rule_id not in current:
                 return False
-            return await self._add_phrasing(db, current[rule_id], text, author)
+            return await self._add_phrasing(tx, current[rule_id], text, author)
 
     async def import_entries(self, entries: list[Entry], author: str, note: str | None) -> ImportSummary:
         """Rules read from a folder, as new revisions where they differ: all of them, or (with the
         reasons) none."""
-        async with self.store.transaction() as db:
-            current = await _current(db)
+        async with self.revisions.writing() as tx:
+            current = await tx.current()
             items, where = [e.item for e in entries], [e.where for e in entries]
             applied = await asyncio.to_thread(self._apply, current, items, where=where)
             added, changed, unchanged = [], [], 0
@@ -166,7 +141,7 @@ class RuleService:
                 if old is not None and item == old.item:
                     unchanged += 1
                     continue
-                await _insert(db, item, (old.revision if old else 0) + 1, author, note)
+                await tx.insert(item, (old.revision if old else 0) + 1, author, note)
                 (changed if old else added).append(rule.id)
         mentioned = {rule.id for rule, _old in applied}
         return ImportSummary(tuple(added), tuple(changed), unchanged, len(set(current) - mentioned))
@@ -199,22 +174,20 @@ class RuleService:
             applied.append((rule, current.get(rid)))
         return applied
 
-    async def _add_phrasing(self, db: aiosqlite.Connection, old: Revision, text: str, author: str) -> bool:
+    async def _add_phrasing(self, tx: RuleWriter, old: Revision, text: str, author: str) -> bool:
         text = " ".join(text.split())
         if text in old.item["questions"]:
             return False
         item = {**old.item, "questions": [*old.item["questions"], text]}
-        await _insert(db, item, old.revision + 1, author, "frasa baru dari /unanswered")
+        await tx.insert(item, old.revision + 1, author, "frasa baru dari /unanswered")
         return True
 
-    async def _fold_learned_phrasings(self, db: aiosqlite.Connection) -> None:
-        async with db.execute("SELECT rule_id, text, added_by FROM learned_phrasings ORDER BY id") as cur:
-            rows = list(await cur.fetchall())
-        for row in rows:
-            current = await _current(db)
-            if row["rule_id"] in current:
-                await self._add_phrasing(db, current[row["rule_id"]], row["text"], str(row["added_by"]))
-        await db.execute("DELETE FROM learned_phrasings")
+    async def _fold_learned_phrasings(self, tx: RuleWriter) -> None:
+        for phrasing in await tx.learned_phrasings():
+            current = await tx.current()
+            if phrasing.rule_id in current:
+                await self._add_phrasing(tx, current[phrasing.rule_id], phrasing.text, phrasing.added_by)
+        await tx.clear_learned_phrasings()
 
 
 def _reason(problem: Problem) -> str:
@@ -222,39 +195,6 @@ def _reason(problem: Problem) -> str:
     if problem.file == EDIT:
         return f"{problem.field}: {problem.message}" if problem.field else problem.message
     return str(problem)
-
-
-async def _version(db: aiosqlite.Connection) -> int:
-    async with db.execute("SELECT COALESCE(MAX(id), 0) FROM rule_revisions") as cur:
-        row = await cur.fetchone()
-    return int(row[0])
-
-
-async def _current(db: aiosqlite.Connection) -> dict[str, Revision]:
-    """The latest revision of every rule, in the order the rules were first added."""
-    sql = (
-        "SELECT r.* FROM rule_revisions r JOIN (SELECT rule_id, MAX(revision) AS last, MIN(id) AS first "
-        "FROM rule_revisions GROUP BY rule_id) m ON r.rule_id = m.rule_id AND r.revision = m.last ORDER BY m.first"
-    )
-    async with db.execute(sql) as cur:
-        return {row["rule_id"]: _revision(row) for row in await cur.fetchall()}
-
-
-async def _insert(
-    db: aiosqlite.Connection, item: dict[str, Any], number: int, author: str, note: str | None
-) -> Revision:
-    created = now_iso()
-    await db.execute(
-        "INSERT INTO rule_revisions (rule_id, revision, body, author, created_at, note) VALUES (?, ?, ?, ?, ?, ?)",
-        (item["id"], number, json.dumps(item, ensure_ascii=False), author, created, note),
-    )
-    return Revision(item["id"], number, item, author, created, note)
-
-
-def _revision(row: aiosqlite.Row) -> Revision:
-    return Revision(
-        row["rule_id"], row["revision"], json.loads(row["body"]), row["author"], row["created_at"], row["note"]
-    )
 
 
 def changed_keys(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:

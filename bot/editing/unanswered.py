@@ -10,11 +10,11 @@ import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import aiosqlite
 from rapidfuzz import fuzz
 
 from bot.editing.rules import RuleService
 from bot.qa.engine import Engine
+from bot.storage.questions import OpenQuestion, QuestionStore
 from bot.storage.sqlite import SqliteStore
 
 SIMILAR = 85  # token_set_ratio between normalised questions that puts them in one group
@@ -28,15 +28,6 @@ class QuestionGroup:
     downvoted: int
     ids: tuple[int, ...]
     suggestions: tuple[str, ...]  # rule ids the matcher thinks closest
-
-
-@dataclass(frozen=True)
-class OpenQuestion:
-    """A question nobody could answer, as the grouping needs it (plain data, safe to hand to a thread)."""
-
-    id: int
-    query: str
-    down: bool  # has a 👎
 
 
 def cluster(engine: Engine, questions: list[OpenQuestion], limit: int) -> list[QuestionGroup]:
@@ -71,18 +62,12 @@ def cluster(engine: Engine, questions: list[OpenQuestion], limit: int) -> list[Q
 
 class UnansweredService:
     def __init__(self, store: SqliteStore, rules: RuleService) -> None:
-        self.store = store
+        self.questions = QuestionStore(store)
         self.rules = rules
 
     async def groups(self, engine: Engine, days: int = 30, limit: int = 10) -> list[QuestionGroup]:
         since = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
-        rows = await self.store.fetchall(
-            "SELECT q.id, q.query, q.status, EXISTS (SELECT 1 FROM votes v WHERE v.question_id = q.id AND v.vote = -1) "
-            "AS down FROM questions q WHERE q.reviewed IS NULL AND q.asked_at >= ? AND (q.status != 'answer' OR "
-            "EXISTS (SELECT 1 FROM votes v WHERE v.question_id = q.id AND v.vote = -1)) ORDER BY q.id DESC LIMIT 1000",
-            (since,),
-        )
-        questions = [OpenQuestion(row["id"], row["query"], bool(row["down"])) for row in rows]
+        questions = await self.questions.open_questions(since)
         # comparing every question with every group is about 300 ms for 1,000 questions: off the event loop,
         # so everyone else is answered meanwhile (the normaliser's and matcher's caches are thread-safe)
         return await asyncio.to_thread(cluster, engine, questions, limit)
@@ -95,18 +80,11 @@ class UnansweredService:
         if group is None or rule_id not in engine.kb.rules:
             return None
         await self.rules.add_phrasing(rule_id, group.text, str(editor_id))
-        async with self.store.transaction() as db:
-            await self._mark(db, group, "attached")
+        await self.questions.mark_reviewed(group.ids, "attached")
         return group
 
     async def dismiss(self, engine: Engine, question_id: int) -> QuestionGroup | None:
         group = await self._group_of(engine, question_id)
         if group is not None:
-            async with self.store.transaction() as db:
-                await self._mark(db, group, "dismissed")
+            await self.questions.mark_reviewed(group.ids, "dismissed")
         return group
-
-    @staticmethod
-    async def _mark(db: aiosqlite.Connection, group: QuestionGroup, how: str) -> None:
-        marks = ",".join("?" * len(group.ids))
-        await db.execute(f"UPDATE questions SET reviewed = ? WHERE id IN ({marks})", (how, *group.ids))

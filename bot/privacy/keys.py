@@ -16,7 +16,6 @@ import hashlib
 import hmac
 import os
 import secrets
-import sqlite3
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from bot.privacy.crypto import CryptoError, Vault, parse_key
+from bot.storage.keycheck import read_key_facts
 
 KEY_FILE = "data.key"
 LEGACY_IDENTITY_FILE = "identity.key"  # the old user-key secret: kept only while drafts keyed under it remain
@@ -131,24 +131,13 @@ def check_value(keys: Keys) -> bytes:
 
 def _stored_check(database: Path) -> tuple[int, bytes | None, tuple[bytes, str] | None]:
     """(scheme, sealed check value, a sealed value to test the key on when there is no check value yet)."""
-    if not database.exists():
+    facts = read_key_facts(database)
+    if facts is None:
         return SCHEME, None, None
-    db = sqlite3.connect(database)
-    try:
-        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if "key_check" in tables and (row := db.execute("SELECT scheme, value FROM key_check").fetchone()):
-            return int(row[0]), bytes(row[1]), None
-        if "reports" not in tables or db.execute("PRAGMA user_version").fetchone()[0] >= KEY_CHECK_MIGRATION:
-            return SCHEME, None, None  # nothing written under an older scheme
-        sample = None
-        for table, purpose in (("reports", "report"), ("tip_drafts", "draft")):
-            sql = f"SELECT body FROM {table} WHERE body IS NOT NULL LIMIT 1"
-            if found := db.execute(sql).fetchone():
-                sample = (bytes(found[0]), purpose)
-                break
-        has_rows = sample or db.execute("SELECT 1 FROM reports UNION ALL SELECT 1 FROM tip_drafts").fetchone()
-        # a database from before the key check: keep its scheme if it holds anything (even purged reports,
-        # whose receipt locators were made with the old key)
-        return (LEGACY_SCHEME if has_rows else SCHEME), None, sample
-    finally:
-        db.close()
+    if facts.check is not None:
+        return facts.check[0], facts.check[1], None
+    if not facts.has_reports_table or facts.schema_version >= KEY_CHECK_MIGRATION:
+        return SCHEME, None, None  # nothing written under an older scheme
+    # a database from before the key check: keep its scheme if it holds anything (even purged reports, whose
+    # receipt locators were made with the old key)
+    return (LEGACY_SCHEME if facts.holds_rows else SCHEME), None, facts.sample

@@ -1,4 +1,4 @@
-"""Storage behind a small repository interface, so another backend can replace SQLite later.
+"""Every SQL statement of the bot, one module per table group over one SQLite connection pair (sqlite.py).
 
 Nothing here holds a Telegram user id: an open draft is known only by a keyed hash (bot/privacy/keys.py), and
 nothing else is kept per user.
@@ -7,7 +7,6 @@ nothing else is kept per user.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -20,17 +19,3 @@ class QuestionRecord:
     confidence: float
     lang: str
     reviewed: str | None = None  # attached | dismissed, by an editor in /unanswered
-
-
-class Store(Protocol):
-    async def open(self) -> None: ...
-
-    async def close(self) -> None: ...
-
-    async def record_question(
-        self, query: str, status: str, rule_id: str | None, confidence: float, lang: str
-    ) -> int: ...
-
-    async def get_question(self, question_id: int) -> QuestionRecord | None: ...
-
-    async def record_vote(self, rule_id: str, question_id: int | None, vote: int) -> bool: ...

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -23,7 +23,6 @@ from typing import Any
 
 import aiosqlite
 
-from bot.storage import QuestionRecord
 from bot.storage.migrations import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 5000
@@ -162,46 +161,3 @@ class SqliteStore:
         version = await self.schema_version()
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             await self.db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version={number};\nCOMMIT;")
-
-    async def record_question(self, query: str, status: str, rule_id: str | None, confidence: float, lang: str) -> int:
-        return await self.write(
-            "INSERT INTO questions (asked_at, query, status, rule_id, confidence, lang) VALUES (?, ?, ?, ?, ?, ?)",
-            (today_iso(), query, status, rule_id, confidence, lang),
-        )
-
-    async def get_question(self, question_id: int) -> QuestionRecord | None:
-        row = await self.fetchone("SELECT * FROM questions WHERE id = ?", (question_id,))
-        return QuestionRecord(**dict(row)) if row else None
-
-    async def record_vote(self, rule_id: str, question_id: int | None, vote: int) -> bool:
-        """One vote per answered question, for a rule it was answered with (or offered, for a choice list);
-        False for anything else, such as a forged or repeated press. A rule opened by browsing has no
-        question: its vote counts for the rule alone."""
-        question = await self.get_question(question_id) if question_id else None
-        if question_id and (question is None or (question.status == "answer" and question.rule_id != rule_id)):
-            return False
-        async with self.transaction() as db:
-            cur = await db.execute(
-                "INSERT INTO votes (voted_at, rule_id, question_id, query, vote) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT DO NOTHING",
-                (today_iso(), rule_id, question_id or None, None, vote),  # the text stays with its question
-            )
-            return cur.rowcount == 1
-
-    async def forget_questions(self, matching: Callable[[str], bool]) -> int:
-        """Delete stored questions whose text `matching` flags (receipt codes recorded before that was
-        refused)."""
-        rows = await self.fetchall("SELECT id, query FROM questions")
-        doomed = [(row["id"],) for row in rows if matching(row["query"])]
-        if doomed:
-            async with self.transaction() as db:
-                await db.executemany("DELETE FROM votes WHERE question_id = ?", doomed)
-                await db.executemany("DELETE FROM questions WHERE id = ?", doomed)
-        return len(doomed)
-
-    async def purge_questions(self, before: date) -> int:
-        """Questions and votes older than the retention period: they served /unanswered and /stats."""
-        async with self.transaction() as db:
-            await db.execute("DELETE FROM votes WHERE voted_at < ?", (before.isoformat(),))
-            cur = await db.execute("DELETE FROM questions WHERE asked_at < ?", (before.isoformat(),))
-            return cur.rowcount

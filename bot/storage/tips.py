@@ -128,6 +128,13 @@ class TipStore:
         row = await self.store.fetchone(f"SELECT COUNT(*) AS n FROM reports {where}", params)
         return int(row["n"]) if row else 0
 
+    async def reports_since(self, day: date) -> list[tuple[str, str, str]]:
+        """(status, category, province) of every report submitted on or after `day`, for /stats."""
+        rows = await self.store.fetchall(
+            "SELECT status, category, province FROM reports WHERE submitted_on >= ?", (day.isoformat(),)
+        )
+        return [(row["status"], row["category"], row["province"]) for row in rows]
+
     async def report_by_number(self, public_no: str) -> int | None:
         row = await self.store.fetchone("SELECT id FROM reports WHERE public_no = ?", (public_no.upper(),))
         return row["id"] if row else None

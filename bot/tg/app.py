@@ -36,6 +36,7 @@ from bot.privacy.throttle import KeyedLimit
 from bot.qa.engine import load_engine
 from bot.services import Services
 from bot.storage.lock import DataDirBusy, DataDirLock
+from bot.storage.questions import QuestionStore
 from bot.storage.sqlite import SqliteStore
 from bot.storage.tips import TipStore
 from bot.tg import jobs
@@ -143,6 +144,7 @@ def build_services(settings: Settings) -> Services:
     return Services(
         engine=engine,
         store=store,
+        questions=QuestionStore(store),
         user_keys=keys.users,
         keys=keys,
         tips=tips,
@@ -184,7 +186,7 @@ def build_application(settings: Settings, max_rate: float = 30, retry_backoff: f
         await svc.tips.open()
         svc.retire_legacy_keys(at_start=True)
         await svc.tips.files.take_in(settings.data_dir / EVIDENCE_DIR)
-        if await store.forget_questions(receipts.contains_code):
+        if await svc.questions.forget_questions(receipts.contains_code):
             await store.wipe()
         from_files = [*svc.engine.kb.rules.values(), *svc.engine.kb.retired.values()]
         await svc.rules.open(from_files)

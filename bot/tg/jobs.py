@@ -64,7 +64,7 @@ async def purge(context: BotContext) -> None:
     s = context.services
     await s.tips.purge(s.retention_days)
     s.retire_legacy_keys()
-    await s.store.purge_questions(date.today() - timedelta(days=s.question_retention_days))
+    await s.questions.purge_questions(date.today() - timedelta(days=s.question_retention_days))
     await s.store.wipe()
 
 

@@ -77,7 +77,7 @@ async def answer_question(message: Message, s: Services, update: Update, questio
         return
     result = s.engine.matcher.match(question)
     best = result.candidates[0] if result.candidates else None
-    question_id = await s.store.record_question(
+    question_id = await s.questions.record_question(
         question, result.status, best.rule.id if best else None, best.score if best else 0.0, lang
     )
     renderer = s.engine.renderer
@@ -125,7 +125,9 @@ async def on_vote(update: Update, context: BotContext) -> None:
     if rule is None or sign not in ("+", "-"):
         await press.expired()
         return
-    if not await press.s.store.record_vote(rule.id, callbacks.as_int(question_id) or None, 1 if sign == "+" else -1):
+    if not await press.s.questions.record_vote(
+        rule.id, callbacks.as_int(question_id) or None, 1 if sign == "+" else -1
+    ):
         await press.expired()  # a forged or repeated vote
         return
     await press.query.answer(press.s.ui("vote_thanks", press.lang))

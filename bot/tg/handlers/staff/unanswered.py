@@ -69,7 +69,7 @@ async def on_button(update: Update, context: BotContext) -> None:
 async def _pick(press: Press, question_id: int, topic_id: str | None) -> None:
     """Any rule, not only the matcher's guesses: first its topic, then the rule."""
     s = press.s
-    question = await s.store.get_question(question_id)
+    question = await s.questions.get_question(question_id)
     kb = s.engine.kb
     if question is None or (topic_id is not None and topic_id not in kb.topics):
         await press.expired()

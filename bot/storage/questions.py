@@ -1,0 +1,129 @@
+"""SQL for the questions people ask and the votes on answers: recording them, the editors' /unanswered list,
+the /stats figures and retention. Rows carry days, never a user."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from bot.storage import QuestionRecord
+from bot.storage.sqlite import SqliteStore, today_iso
+
+OPEN_LIMIT = 1000  # the newest open questions /unanswered groups
+
+
+@dataclass(frozen=True)
+class OpenQuestion:
+    """A question nobody could answer, as the grouping needs it (plain data, safe to hand to a thread)."""
+
+    id: int
+    query: str
+    down: bool  # has a 👎
+
+
+@dataclass(frozen=True)
+class VoteCount:
+    rule_id: str
+    up: int
+    down: int
+
+
+class QuestionStore:
+    def __init__(self, store: SqliteStore) -> None:
+        self.store = store
+
+    # ------------------------------------------------------------------ asking and voting
+
+    async def record_question(self, query: str, status: str, rule_id: str | None, confidence: float, lang: str) -> int:
+        return await self.store.write(
+            "INSERT INTO questions (asked_at, query, status, rule_id, confidence, lang) VALUES (?, ?, ?, ?, ?, ?)",
+            (today_iso(), query, status, rule_id, confidence, lang),
+        )
+
+    async def get_question(self, question_id: int) -> QuestionRecord | None:
+        row = await self.store.fetchone("SELECT * FROM questions WHERE id = ?", (question_id,))
+        return QuestionRecord(**dict(row)) if row else None
+
+    async def record_vote(self, rule_id: str, question_id: int | None, vote: int) -> bool:
+        """One vote per answered question, for a rule it was answered with (or offered, for a choice list);
+        False for anything else, such as a forged or repeated press. A rule opened by browsing has no
+        question: its vote counts for the rule alone."""
+        question = await self.get_question(question_id) if question_id else None
+        if question_id and (question is None or (question.status == "answer" and question.rule_id != rule_id)):
+            return False
+        async with self.store.transaction() as db:
+            cur = await db.execute(
+                "INSERT INTO votes (voted_at, rule_id, question_id, query, vote) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
+                (today_iso(), rule_id, question_id or None, None, vote),  # the text stays with its question
+            )
+            return cur.rowcount == 1
+
+    # ------------------------------------------------------------------ /unanswered
+
+    async def open_questions(self, since: str) -> list[OpenQuestion]:
+        """Questions asked since `since` that no editor has reviewed and that went unanswered (no match, a
+        choice list, or a 👎), newest first."""
+        rows = await self.store.fetchall(
+            "SELECT q.id, q.query, q.status, EXISTS (SELECT 1 FROM votes v WHERE v.question_id = q.id AND v.vote = -1) "
+            "AS down FROM questions q WHERE q.reviewed IS NULL AND q.asked_at >= ? AND (q.status != 'answer' OR "
+            "EXISTS (SELECT 1 FROM votes v WHERE v.question_id = q.id AND v.vote = -1)) ORDER BY q.id DESC LIMIT ?",
+            (since, OPEN_LIMIT),
+        )
+        return [OpenQuestion(row["id"], row["query"], bool(row["down"])) for row in rows]
+
+    async def mark_reviewed(self, question_ids: tuple[int, ...], how: str) -> None:
+        """`how`: attached or dismissed, by an editor."""
+        marks = ",".join("?" * len(question_ids))
+        async with self.store.transaction() as db:
+            await db.execute(f"UPDATE questions SET reviewed = ? WHERE id IN ({marks})", (how, *question_ids))
+
+    # ------------------------------------------------------------------ /stats
+
+    async def per_day(self, since: str) -> list[tuple[str, str, int]]:
+        """(ISO day, status, count) of the questions asked since `since`, by day."""
+        rows = await self.store.fetchall(
+            "SELECT substr(asked_at, 1, 10) AS day, status, COUNT(*) AS n FROM questions WHERE asked_at >= ? "
+            "GROUP BY day, status ORDER BY day",
+            (since,),
+        )
+        return [(row["day"], row["status"], row["n"]) for row in rows]
+
+    async def vote_counts(self, since: str, limit: int = 10) -> list[VoteCount]:
+        """The rules voted on since `since`, most 👎 first."""
+        rows = await self.store.fetchall(
+            "SELECT rule_id, SUM(vote = 1) AS up, SUM(vote = -1) AS down FROM votes WHERE voted_at >= ? "
+            "GROUP BY rule_id ORDER BY down DESC, up DESC LIMIT ?",
+            (since, limit),
+        )
+        return [VoteCount(row["rule_id"], row["up"], row["down"]) for row in rows]
+
+    async def top_unanswered(self, since: str, limit: int = 5) -> list[tuple[str, int]]:
+        """(lower-cased question, times asked) of the questions with no match since `since`, most asked first."""
+        rows = await self.store.fetchall(
+            "SELECT lower(query) AS q, COUNT(*) AS n FROM questions WHERE asked_at >= ? AND status = 'none' "
+            "GROUP BY q ORDER BY n DESC LIMIT ?",
+            (since, limit),
+        )
+        return [(row["q"], row["n"]) for row in rows]
+
+    # ------------------------------------------------------------------ retention
+
+    async def forget_questions(self, matching: Callable[[str], bool]) -> int:
+        """Delete stored questions whose text `matching` flags (receipt codes recorded before that was
+        refused)."""
+        rows = await self.store.fetchall("SELECT id, query FROM questions")
+        doomed = [(row["id"],) for row in rows if matching(row["query"])]
+        if doomed:
+            async with self.store.transaction() as db:
+                await db.executemany("DELETE FROM votes WHERE question_id = ?", doomed)
+                await db.executemany("DELETE FROM questions WHERE id = ?", doomed)
+        return len(doomed)
+
+    async def purge_questions(self, before: date) -> int:
+        """Questions and votes older than the retention period: they served /unanswered and /stats."""
+        async with self.store.transaction() as db:
+            await db.execute("DELETE FROM votes WHERE voted_at < ?", (before.isoformat(),))
+            cur = await db.execute("DELETE FROM questions WHERE asked_at < ?", (before.isoformat(),))
+            return cur.rowcount

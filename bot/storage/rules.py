@@ -1,0 +1,129 @@
+"""SQL for the rules kept as revisions (rule_revisions), and the phrasings taught before revisions existed
+(learned_phrasings), which bot/editing/rules.py folds into revisions once.
+
+Checking a change against the other rules is bot/editing/rules.py's; this module only stores and finds rows.
+A change reads the current rules and writes its revisions inside one write transaction (`writing()`), so
+no other change can land between what it checked and what it saved.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from bot.storage.sqlite import SqliteStore, now_iso
+
+
+@dataclass(frozen=True)
+class Revision:
+    rule_id: str
+    revision: int
+    item: dict[str, Any]  # the rule in the YAML schema
+    author: str  # an admin's Telegram id, or what else made it (knowledge/, kb import)
+    created_at: str
+    note: str | None
+
+    @property
+    def retired(self) -> bool:
+        return bool(self.item.get("retired"))
+
+
+@dataclass(frozen=True)
+class LearnedPhrasing:
+    rule_id: str
+    text: str
+    added_by: str
+
+
+class RuleWriter:
+    """The rule tables inside one write transaction: what it reads includes what it has written."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    async def version(self) -> int:
+        return await _version(self._db)
+
+    async def current(self) -> dict[str, Revision]:
+        return await _current(self._db)
+
+    async def insert(self, item: dict[str, Any], number: int, author: str, note: str | None) -> Revision:
+        """`item` as revision `number` of its rule, stamped now."""
+        created = now_iso()
+        await self._db.execute(
+            "INSERT INTO rule_revisions (rule_id, revision, body, author, created_at, note) VALUES (?, ?, ?, ?, ?, ?)",
+            (item["id"], number, json.dumps(item, ensure_ascii=False), author, created, note),
+        )
+        return Revision(item["id"], number, item, author, created, note)
+
+    async def learned_phrasings(self) -> list[LearnedPhrasing]:
+        async with self._db.execute("SELECT rule_id, text, added_by FROM learned_phrasings ORDER BY id") as cur:
+            rows = list(await cur.fetchall())
+        return [LearnedPhrasing(row["rule_id"], row["text"], str(row["added_by"])) for row in rows]
+
+    async def clear_learned_phrasings(self) -> None:
+        await self._db.execute("DELETE FROM learned_phrasings")
+
+
+class RuleStore:
+    def __init__(self, store: SqliteStore) -> None:
+        self.store = store
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[RuleWriter]:
+        """One write transaction: everything done through the writer is committed together, or nothing."""
+        async with self.store.transaction() as db:
+            yield RuleWriter(db)
+
+    async def version(self) -> int:
+        """Grows with every revision saved, by this process or another."""
+        return await _version(self.store.reader)
+
+    async def current(self) -> dict[str, Revision]:
+        return await _current(self.store.reader)
+
+    async def latest(self, rule_id: str) -> Revision | None:
+        rows = await self.store.fetchall(
+            "SELECT * FROM rule_revisions WHERE rule_id = ? ORDER BY revision DESC LIMIT 1", (rule_id,)
+        )
+        return _revision(rows[0]) if rows else None
+
+    async def history(self, rule_id: str) -> list[Revision]:
+        """Every revision of a rule, newest first."""
+        rows = await self.store.fetchall(
+            "SELECT * FROM rule_revisions WHERE rule_id = ? ORDER BY revision DESC", (rule_id,)
+        )
+        return [_revision(row) for row in rows]
+
+    async def revision(self, rule_id: str, number: int) -> Revision | None:
+        row = await self.store.fetchone(
+            "SELECT * FROM rule_revisions WHERE rule_id = ? AND revision = ?", (rule_id, number)
+        )
+        return _revision(row) if row else None
+
+
+async def _version(db: aiosqlite.Connection) -> int:
+    async with db.execute("SELECT COALESCE(MAX(id), 0) FROM rule_revisions") as cur:
+        row = await cur.fetchone()
+    return int(row[0])
+
+
+async def _current(db: aiosqlite.Connection) -> dict[str, Revision]:
+    """The latest revision of every rule, in the order the rules were first added."""
+    sql = (
+        "SELECT r.* FROM rule_revisions r JOIN (SELECT rule_id, MAX(revision) AS last, MIN(id) AS first "
+        "FROM rule_revisions GROUP BY rule_id) m ON r.rule_id = m.rule_id AND r.revision = m.last ORDER BY m.first"
+    )
+    async with db.execute(sql) as cur:
+        return {row["rule_id"]: _revision(row) for row in await cur.fetchall()}
+
+
+def _revision(row: aiosqlite.Row) -> Revision:
+    return Revision(
+        row["rule_id"], row["revision"], json.loads(row["body"]), row["author"], row["created_at"], row["note"]
+    )

@@ -17,7 +17,6 @@ from bot.qa.kb import KnowledgeBase, Rule
 from bot.qa.matcher import MatchResult
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
-LANGS = ("id", "en")
 
 
 @dataclass(frozen=True)

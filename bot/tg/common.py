@@ -83,12 +83,17 @@ def answer_html(s: Services, rule: Rule, lang: str) -> str:
     return s.engine.renderer.answer_html(rule, lang, footer=s.ui("vote_prompt", lang))
 
 
+def grid(buttons: list[InlineKeyboardButton], width: int = 2) -> list[list[InlineKeyboardButton]]:
+    """Buttons in rows of `width`: the one place a keyboard is laid out."""
+    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
+
+
 def topics_keyboard(s: Services, lang: str) -> InlineKeyboardMarkup:
     buttons = [
         InlineKeyboardButton(t.en if lang == "en" else t.title, callback_data=callbacks.topic_page(t.id, 0))
         for t in s.engine.kb.topics.values()
     ]
-    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+    return InlineKeyboardMarkup(grid(buttons))
 
 
 def conversation(**kwargs: Any) -> ConversationHandler:

@@ -64,7 +64,3 @@ def hash_code(code: str, salt: bytes | None = None) -> bytes:
 
 def verify(code: str, stored: bytes) -> bool:
     return hmac.compare_digest(hash_code(code, stored[:SALT_BYTES]), stored)
-
-
-def public_number(year: int, sequence: int) -> str:
-    return f"LPR-{year}-{sequence:06d}"

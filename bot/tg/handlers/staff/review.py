@@ -21,7 +21,7 @@ from telegram.error import BadRequest, TelegramError
 
 from bot.services import Services
 from bot.tg import callbacks
-from bot.tg.common import reply_html
+from bot.tg.common import grid, reply_html
 from bot.tg.context import BotContext
 from bot.tg.handlers.staff.admin import admin_press, requires
 from bot.tips.dates import format_date
@@ -139,7 +139,7 @@ async def open_report(message: Message, s: Services, report_id: int, reviewer: i
     )  # fmt: skip
     buttons = [InlineKeyboardButton(s.ui(f"status_{st}", "id"), callback_data=callbacks.admin("s", report_id, st))
                for st in STATUSES if st != view.status]  # fmt: skip
-    await reply_html(message, html, InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)]))
+    await reply_html(message, html, InlineKeyboardMarkup(grid(buttons)))
     if not with_files:
         return
     failed = []

@@ -15,7 +15,7 @@ from bot.editing.fields import FIELDS
 from bot.editing.rules import changed_keys
 from bot.services import Services
 from bot.tg import callbacks
-from bot.tg.common import edit_html, reply_html
+from bot.tg.common import edit_html, grid, reply_html
 from bot.tg.context import BotContext
 from bot.tg.handlers.staff.admin import admin_press, requires
 
@@ -36,7 +36,7 @@ def topics_view(s: Services) -> tuple[str, InlineKeyboardMarkup]:
         InlineKeyboardButton(f"{t.title} ({counts[t.id]})", callback_data=callbacks.rules("t", t.id))
         for t in kb.topics.values()
     ]
-    return html, InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+    return html, InlineKeyboardMarkup(grid(buttons))
 
 
 def topic_view(s: Services, topic_id: str) -> tuple[str, InlineKeyboardMarkup] | None:
@@ -72,7 +72,7 @@ async def rule_view(s: Services, rule_id: str) -> tuple[str, InlineKeyboardMarku
     edits = [
         _button(s, "rules_edit", callbacks.rules("e", rule.id, key), label=field.label) for key, field in FIELDS.items()
     ]
-    rows = [edits[i : i + 3] for i in range(0, len(edits), 3)]
+    rows = grid(edits, 3)
     rows.append([
         _button(s, "rules_preview", callbacks.rules("p", rule.id)),
         _button(s, "rules_history", callbacks.rules("h", rule.id)),

@@ -11,7 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.services import Services
 from bot.tg import callbacks
-from bot.tg.common import Press, edit_html, reply_html
+from bot.tg.common import Press, edit_html, grid, reply_html
 from bot.tg.context import BotContext
 from bot.tg.handlers.staff.admin import admin_press, requires
 
@@ -79,7 +79,7 @@ async def _pick(press: Press, question_id: int, topic_id: str | None) -> None:
         text = s.ui("unanswered_pick_topic", "id", text=question.query[:200])
         buttons = [InlineKeyboardButton(t.title, callback_data=callbacks.unanswered("p", question_id, t.id))
                    for t in kb.topics.values()]  # fmt: skip
-        rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+        rows = grid(buttons)
         back = callbacks.unanswered("l", 0)
     else:
         text = s.ui("unanswered_pick_rule", "id", text=question.query[:200])

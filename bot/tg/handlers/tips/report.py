@@ -26,7 +26,7 @@ from telegram.ext import (
 
 from bot.services import Services
 from bot.tg import callbacks
-from bot.tg.common import Press, conversation, read_press, reply_html
+from bot.tg.common import Press, conversation, grid, read_press, reply_html
 from bot.tg.context import BotContext
 from bot.tg.handlers.tips.evidence import download_evidence, has_file, refusal
 from bot.tips.dates import format_date
@@ -47,10 +47,6 @@ DELETE_BATCH = 100  # message ids per deleteMessages call
 
 def _button(s: Services, lang: str, key: str, action: str, value: str = "", **fmt: object) -> InlineKeyboardButton:
     return InlineKeyboardButton(s.ui(key, lang, **fmt), callback_data=callbacks.tip(action, value))
-
-
-def _rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
-    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
 
 
 def names(s: Services, draft: Draft, lang: str) -> dict[str, str]:
@@ -87,30 +83,30 @@ def prompt(s: Services, draft: Draft, lang: str) -> tuple[str, InlineKeyboardMar
             "tips/review.html.j2", draft=draft, names=names(s, draft, lang), lang=lang, t=s.t(lang)
         )
         edits = [_button(s, lang, f"tip_edit_{field}", "edit", field) for field in EDITABLE]
-        rows = [*_rows(edits, 2), [_button(s, lang, "tip_send", "send")], [cancel]]
+        rows = [*grid(edits, 2), [_button(s, lang, "tip_send", "send")], [cancel]]
         return html, InlineKeyboardMarkup(rows)
     html = s.ui(
         f"tip_ask_{step}", lang, min=MIN_DESCRIPTION, max=MAX_DESCRIPTION if step != "evidence" else MAX_EVIDENCE
     )
     if step == "category":
         titles = [(cid, en if lang == "en" else title) for cid, (title, en) in s.form.categories.items()]
-        rows = _rows([InlineKeyboardButton(t, callback_data=callbacks.tip("c", cid)) for cid, t in titles], 2)
+        rows = grid([InlineKeyboardButton(t, callback_data=callbacks.tip("c", cid)) for cid, t in titles], 2)
     elif step == "election":
         rows = [[_button(s, lang, f"election_{e}", "e", e) for e in ("pemilu", "pilkada")],
                 [_button(s, lang, "election_tidak_tahu", "e", "tidak_tahu")]]  # fmt: skip
     elif step == "province":
         provinces = s.form.provinces.values()
-        rows = _rows([InlineKeyboardButton(p.short, callback_data=callbacks.tip("p", p.id)) for p in provinces], 3)
+        rows = grid([InlineKeyboardButton(p.short, callback_data=callbacks.tip("p", p.id)) for p in provinces], 3)
     elif step == "date":
         rows = [[_button(s, lang, "tip_today", "d", "0"), _button(s, lang, "tip_yesterday", "d", "1")]]
     elif step in ("who", "regency"):
         rows = [[_button(s, lang, "tip_skip", "skip", step)]]
     elif step == "evidence":
-        rows = _evidence_rows(s, draft, lang)
+        rows = _evidencegrid(s, draft, lang)
     return html, InlineKeyboardMarkup([*rows, nav])
 
 
-def _evidence_rows(s: Services, draft: Draft, lang: str) -> list[list[InlineKeyboardButton]]:
+def _evidencegrid(s: Services, draft: Draft, lang: str) -> list[list[InlineKeyboardButton]]:
     rows = [[_button(s, lang, "tip_done", "done", "evidence", count=len(draft.evidence))]]
     if draft.evidence:
         rows.append([_button(s, lang, "tip_evidence_clear", "clear", "evidence")])
@@ -206,7 +202,7 @@ async def on_input(update: Update, context: BotContext) -> str | int:
     await s.tips.save_draft(key, draft)
     if step == "evidence":  # links: stay on the step for more
         text = s.ui("tip_evidence_links", lang, count=len(draft.evidence), max=MAX_EVIDENCE)
-        await message.reply_text(text, reply_markup=InlineKeyboardMarkup(_evidence_rows(s, draft, lang)))
+        await message.reply_text(text, reply_markup=InlineKeyboardMarkup(_evidencegrid(s, draft, lang)))
         return FILLING
     await show_step(message, s, draft, lang)
     return FILLING
@@ -224,7 +220,7 @@ async def _add_file(message: Message, s: Services, lang: str, key: str, draft: D
     await s.tips.save_draft(key, draft)
     ack = "tip_evidence_photo" if clean.metadata_removed else "tip_evidence_file"
     text = s.ui(ack, lang, count=len(draft.evidence), max=MAX_EVIDENCE)
-    await message.reply_text(text, reply_markup=InlineKeyboardMarkup(_evidence_rows(s, draft, lang)))
+    await message.reply_text(text, reply_markup=InlineKeyboardMarkup(_evidencegrid(s, draft, lang)))
     return FILLING
 
 

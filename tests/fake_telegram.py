@@ -347,6 +347,9 @@ class FakeTelegram:
                 raise ApiError("Bad Request: BOT_COMMAND_INVALID")
         return True, Call("setMyCommands", params, True, True)
 
+    def _api_deleteMyCommands(self, params):
+        return True, Call("deleteMyCommands", params, True, True)
+
     def _api_getFile(self, params):
         file_id = params.get("file_id", "")
         if file_id not in self.files:

@@ -172,3 +172,27 @@ async def test_stats_as_text_and_chart(env):
     assert "/stats" in usage.text
     [refused] = await stranger.say("/stats")
     assert "tidak saya kenal" in refused.text
+
+
+async def test_staff_see_their_commands_in_their_own_menu_and_nobody_else_does(env):
+    def menus(method: str, chat_id: int) -> list[list[str]]:
+        found = []
+        for call in env.fake.sent(method=method):
+            scope = call.params.get("scope")
+            scope = json.loads(scope) if isinstance(scope, str) else scope
+            if scope and scope.get("chat_id") in (chat_id, str(chat_id)):
+                commands = call.params.get("commands", "[]")
+                commands = json.loads(commands) if isinstance(commands, str) else commands
+                found.append([c["command"] for c in commands])
+        return found
+
+    [owner_menu] = menus("setMyCommands", OWNER)  # set at start-up
+    assert {"tips", "rules", "grant", "audit", "lapor"} <= set(owner_menu)
+    public = [c for c in env.fake.sent(method="setMyCommands") if not c.params.get("scope")]
+    assert public and all("tips" not in str(c.params["commands"]) for c in public)
+    owner = Chat(env.fake, OWNER)
+    await owner.say(f"/grant {REVIEWER} reviewer")
+    [reviewer_menu] = menus("setMyCommands", REVIEWER)
+    assert "tips" in reviewer_menu and "rules" not in reviewer_menu and "grant" not in reviewer_menu
+    await owner.say(f"/revoke {REVIEWER} reviewer")
+    assert menus("deleteMyCommands", REVIEWER)  # back to the public menu

@@ -11,7 +11,7 @@ import os
 import secrets
 import sys
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
@@ -39,7 +39,7 @@ from bot.storage.lock import DataDirBusy, DataDirLock
 from bot.storage.questions import QuestionStore
 from bot.storage.sqlite import SqliteStore
 from bot.storage.tips import TipStore
-from bot.tg import jobs
+from bot.tg import jobs, menus
 from bot.tg.context import BotContext
 from bot.tg.handlers.public import browse, general, inline, questions
 from bot.tg.handlers.staff import admin, review, rule_edit, rules, stats, unanswered
@@ -54,32 +54,6 @@ from bot.tips.service import TipService
 log = logging.getLogger(__name__)
 
 EVIDENCE_DIR = "evidence"  # where older versions kept evidence files; taken into the database at start-up
-COMMANDS = {
-    "id": [
-        ("topik", "Jelajahi aturan per topik"),
-        ("cari", "Cari aturan dengan kata kunci"),
-        ("aturan", "Buka satu aturan menurut id-nya"),
-        ("tanya", "Ajukan pertanyaan (di grup)"),
-        ("lapor", "Laporkan dugaan pelanggaran secara anonim"),
-        ("status", "Cek status laporan dengan kode tanda terima"),
-        ("batal", "Batalkan laporan yang sedang diisi"),
-        ("bahasa", "Ganti bahasa / change language"),
-        ("help", "Bantuan dan daftar perintah"),
-    ],
-    "en": [
-        ("topik", "Browse the rules by topic"),
-        ("cari", "Search the rules"),
-        ("aturan", "Open one rule by its id"),
-        ("tanya", "Ask a question (in groups)"),
-        ("lapor", "Report a suspected violation anonymously"),
-        ("status", "Check a report with its receipt code"),
-        ("batal", "Cancel the report being written"),
-        ("bahasa", "Change language / ganti bahasa"),
-        ("help", "Help and the list of commands"),
-    ],
-}
-
-
 ADMIN_COMMANDS = {
     "admin": admin.on_admin_help,
     "grant": admin.on_grant,
@@ -96,7 +70,7 @@ ADMIN_COMMANDS = {
     "rollback": rule_edit.on_rollback,
     "unanswered": unanswered.on_unanswered,
     "stats": stats.on_stats,
-}  # not in the command menu: only admins may use them, and everyone else is told they do not exist
+}  # in staff members' menus only (bot/tg/menus.py): everyone else is told they do not exist
 
 
 class RedactToken(logging.Filter):
@@ -205,10 +179,8 @@ def build_application(settings: Settings, max_rate: float = 30, retry_backoff: f
             app.job_queue.run_repeating(status.forget_expired_sessions, interval=60, first=60, name="sessions")
             every = jobs.WIPE_RETRY_EVERY
             app.job_queue.run_repeating(jobs.wipe_if_pending, interval=every, first=every, name="wipe")
-        for lang, commands in COMMANDS.items():
-            await app.bot.set_my_commands(
-                [BotCommand(name, text) for name, text in commands], language_code=None if lang == "id" else lang
-            )
+        await menus.set_public_menus(app.bot)
+        await menus.set_staff_menus(app.bot, svc.admin)
 
     async def post_shutdown(_app: Application) -> None:
         try:

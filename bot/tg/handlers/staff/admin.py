@@ -13,6 +13,7 @@ from telegram import Update
 from bot.admin.roles import ROLES
 from bot.tg.common import Press, read_press, reply_html
 from bot.tg.context import BotContext
+from bot.tg.menus import set_staff_menu
 
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[Any]])
 
@@ -75,6 +76,8 @@ async def _grant_or_revoke(update: Update, context: BotContext, grant: bool) -> 
     user_id, role = int(args[0]), args[1]
     owner = update.effective_user.id
     changed = await (s.admin.grant if grant else s.admin.revoke)(owner, user_id, role)
+    if changed:
+        await set_staff_menu(context.bot, s.admin, user_id)
     key = ("admin_granted" if grant else "admin_revoked") if changed else "admin_unchanged"
     await update.effective_message.reply_text(s.ui(key, "id", user_id=user_id, role=role))
 

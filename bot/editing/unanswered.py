@@ -35,7 +35,7 @@ def cluster(engine: Engine, questions: list[OpenQuestion], limit: int) -> list[Q
     touches nothing but the engine: run it in a thread."""
     clusters: list[tuple[str, list[OpenQuestion]]] = []
     for question in questions:
-        norm = " ".join(engine.normaliser.tokens(question.query)) or question.query.lower()
+        norm = engine.normaliser.normalise(question.query) or question.query.lower()
         for rep, members in clusters:
             if fuzz.token_set_ratio(norm, rep) >= SIMILAR:
                 members.append(question)

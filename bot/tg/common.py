@@ -83,6 +83,17 @@ def answer_html(s: Services, rule: Rule, lang: str) -> str:
     return s.engine.renderer.answer_html(rule, lang, footer=s.ui("vote_prompt", lang))
 
 
+BUTTON_LABEL = 60  # characters a button shows before a phone cuts it anyway
+
+
+def label(text: str, limit: int = BUTTON_LABEL) -> str:
+    """A button's text, cut at a word with an ellipsis rather than mid-word."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
+    return cut.rstrip(" ,.;:-") + "…"
+
+
 def grid(buttons: list[InlineKeyboardButton], width: int = 2) -> list[list[InlineKeyboardButton]]:
     """Buttons in rows of `width`: the one place a keyboard is laid out."""
     return [buttons[i : i + width] for i in range(0, len(buttons), width)]

@@ -7,7 +7,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from bot.presentation.render import rule_text
 from bot.services import Services
 from bot.tg import callbacks
-from bot.tg.common import answer_html, answer_keyboard, edit_html, read_press, reply_html, topics_keyboard
+from bot.tg.common import answer_html, answer_keyboard, edit_html, label, read_press, reply_html, topics_keyboard
 from bot.tg.context import BotContext
 
 PAGE_SIZE = 6
@@ -54,7 +54,7 @@ async def on_cari(update: Update, context: BotContext) -> None:
     ]
     html = s.engine.renderer.render("search.html.j2", query=words[:100], results=results, lang=lang)
     buttons = [
-        [InlineKeyboardButton(f"{i}. {r['title']}"[:60], callback_data=callbacks.open_rule(c.rule.id))]
+        [InlineKeyboardButton(label(f"{i}. {r['title']}"), callback_data=callbacks.open_rule(c.rule.id))]
         for i, (c, r) in enumerate(zip(found, results, strict=True), start=1)
     ]
     await reply_html(update.effective_message, html, InlineKeyboardMarkup(buttons) if buttons else None)
@@ -86,7 +86,7 @@ async def on_topic_page(update: Update, context: BotContext) -> None:
     rows = [
         [
             InlineKeyboardButton(
-                f"{s.engine.renderer.verdict_label(r.verdict, lang).split()[0]} {rule_text(r, lang).title}"[:60],
+                label(f"{s.engine.renderer.verdict_label(r.verdict, lang).split()[0]} {rule_text(r, lang).title}"),
                 callback_data=callbacks.open_rule_from_topic(r.id, topic.id, page),
             )
         ]

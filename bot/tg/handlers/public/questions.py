@@ -14,7 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from bot.presentation.render import rule_text
 from bot.services import MAX_QUESTION_CHARS, Services
 from bot.tg import callbacks
-from bot.tg.common import answer_html, answer_keyboard, edit_html, read_press, reply_html, topics_keyboard
+from bot.tg.common import answer_html, answer_keyboard, edit_html, label, read_press, reply_html, topics_keyboard
 from bot.tg.context import BotContext
 from bot.tips import receipts
 
@@ -89,7 +89,7 @@ async def answer_question(message: Message, s: Services, update: Update, questio
         buttons = [
             [
                 InlineKeyboardButton(
-                    f"{i}. {ch['title']}"[:60], callback_data=callbacks.open_rule(c.rule.id, question_id)
+                    label(f"{i}. {ch['title']}"), callback_data=callbacks.open_rule(c.rule.id, question_id)
                 )
             ]
             for i, (c, ch) in enumerate(zip(result.candidates, choices, strict=True), start=1)

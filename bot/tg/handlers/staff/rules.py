@@ -15,7 +15,7 @@ from bot.editing.fields import FIELDS
 from bot.editing.rules import changed_keys
 from bot.services import Services
 from bot.tg import callbacks
-from bot.tg.common import edit_html, grid, reply_html
+from bot.tg.common import edit_html, grid, label, reply_html
 from bot.tg.context import BotContext
 from bot.tg.handlers.staff.admin import admin_press, requires
 
@@ -49,7 +49,7 @@ def topic_view(s: Services, topic_id: str) -> tuple[str, InlineKeyboardMarkup] |
     rows = [
         [
             InlineKeyboardButton(
-                f"{n}. {'🗄 ' if r.retired else ''}{r.title[:48]}", callback_data=callbacks.rules("o", r.id)
+                label(f"{n}. {'🗄 ' if r.retired else ''}{r.title}"), callback_data=callbacks.rules("o", r.id)
             )
         ]
         for n, r in enumerate(rules, start=1)

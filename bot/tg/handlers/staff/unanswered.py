@@ -11,7 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.services import Services
 from bot.tg import callbacks
-from bot.tg.common import Press, edit_html, grid, reply_html
+from bot.tg.common import Press, edit_html, grid, label, reply_html
 from bot.tg.context import BotContext
 from bot.tg.handlers.staff.admin import admin_press, requires
 
@@ -83,7 +83,7 @@ async def _pick(press: Press, question_id: int, topic_id: str | None) -> None:
         back = callbacks.unanswered("l", 0)
     else:
         text = s.ui("unanswered_pick_rule", "id", text=question.query[:200])
-        rows = [[InlineKeyboardButton(r.title[:60], callback_data=callbacks.unanswered("a", question_id, r.id))]
+        rows = [[InlineKeyboardButton(label(r.title), callback_data=callbacks.unanswered("a", question_id, r.id))]
                 for r in kb.rules_in(topic_id)]  # fmt: skip
         back = callbacks.unanswered("t", question_id)
     rows.append([InlineKeyboardButton(s.ui("back", "id"), callback_data=back)])

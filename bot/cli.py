@@ -44,7 +44,7 @@ def result_json(result: MatchResult) -> dict[str, Any]:
 
 
 def _ask(args: argparse.Namespace, knowledge_dir: Path) -> int:
-    from bot.qa.engine import load_engine
+    from bot.engine import load_engine
 
     engine = load_engine(knowledge_dir)
     if args.question == "-":

@@ -20,10 +20,10 @@ from markupsafe import Markup
 from bot.admin.roles import AdminService
 from bot.editing.rules import RuleService
 from bot.editing.unanswered import UnansweredService
+from bot.engine import Engine, with_knowledge
 from bot.presentation.render import TEMPLATES_DIR
 from bot.privacy.keys import Keys, UserKeys
 from bot.privacy.throttle import KeyedLimit
-from bot.qa.engine import Engine, with_knowledge
 from bot.storage.questions import QuestionStore
 from bot.storage.sqlite import SqliteStore
 from bot.tips.form import TipForm

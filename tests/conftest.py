@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.qa.engine import Engine, load_engine
+from bot.engine import Engine, load_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from rapidfuzz import fuzz
 
 from bot.editing.rules import RuleService
-from bot.qa.engine import Engine
+from bot.engine import Engine
 from bot.storage.questions import OpenQuestion, QuestionStore
 from bot.storage.sqlite import SqliteStore
 

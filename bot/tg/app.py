@@ -30,10 +30,10 @@ from bot.admin.roles import AdminService
 from bot.config import Settings, SettingsError
 from bot.editing.rules import RuleService
 from bot.editing.unanswered import UnansweredService
+from bot.engine import load_engine
 from bot.privacy.crypto import CryptoError
 from bot.privacy.keys import KeyMismatch, check_value, load_keys
 from bot.privacy.throttle import KeyedLimit
-from bot.qa.engine import load_engine
 from bot.services import Services
 from bot.storage.lock import DataDirBusy, DataDirLock
 from bot.storage.questions import QuestionStore

@@ -103,14 +103,14 @@ async def test_topic_browsing_pages_and_back(env):
     [menu] = await fake.wait_messages(1040, 1)
     topic_buttons = buttons(menu)
     assert len(topic_buttons) == len(env.app.bot_data["services"].engine.kb.topics)
-    kampanye = next(b for b in topic_buttons if b["callback_data"] == callbacks.topic_page("kampanye", 0))
+    kampanye = next(b for b in topic_buttons if b["callback_data"] == callbacks.TopicPage("kampanye", 0).pack())
     fake.press(user, fake.message_of(menu), kampanye["callback_data"])
     page = await fake.wait_for(lambda: fake.sent(1040, "editMessageText"))
     page = page[-1]
     datas = [b["callback_data"] for b in buttons(page)]
-    assert callbacks.topic_page("kampanye", 1) in datas  # more than one page
+    assert callbacks.TopicPage("kampanye", 1).pack() in datas  # more than one page
     assert "T" in datas  # back to the topic list
-    fake.press(user, fake.message_of(page), callbacks.topic_page("kampanye", 1))
+    fake.press(user, fake.message_of(page), callbacks.TopicPage("kampanye", 1).pack())
     await fake.wait_for(lambda: len(fake.sent(1040, "editMessageText")) >= 2)
     page2 = fake.sent(1040, "editMessageText")[-1]
     open_rule = next(b for b in buttons(page2) if b["callback_data"].startswith("o:"))
@@ -118,7 +118,7 @@ async def test_topic_browsing_pages_and_back(env):
     await fake.wait_for(lambda: len(fake.sent(1040, "editMessageText")) >= 3)
     rule_view = fake.sent(1040, "editMessageText")[-1]
     assert "Dasar hukum" in rule_view.text
-    back = [b for b in buttons(rule_view) if b["callback_data"] == callbacks.topic_page("kampanye", 1)]
+    back = [b for b in buttons(rule_view) if b["callback_data"] == callbacks.TopicPage("kampanye", 1).pack()]
     assert back
     fake.press(user, fake.message_of(rule_view), "T")
     await fake.wait_for(lambda: len(fake.sent(1040, "editMessageText")) >= 4)

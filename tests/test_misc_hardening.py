@@ -62,8 +62,8 @@ def test_as_int_reads_only_what_the_bot_writes():
     assert callbacks.as_int(str(2**63 - 1)) == 2**63 - 1
     for forged in (str(2**63), "9" * 30, "-5", "+5", " 5", "1_000", "٣", "", "x"):
         assert callbacks.as_int(forged) == 0, forged
-    assert callbacks.parse("v:+:rule:" + "9" * 30) is None
-    assert callbacks.parse("v:+:rule:12") is not None
+    assert callbacks.Vote.unpack("v:+:rule:" + "9" * 30) is None
+    assert callbacks.Vote.unpack("v:+:rule:12") == callbacks.Vote("+", "rule", 12)
 
 
 async def test_two_stats_at_once_both_get_a_valid_chart_without_pyplot(env, monkeypatch):

@@ -39,7 +39,7 @@ from bot.storage.lock import DataDirBusy, DataDirLock
 from bot.storage.questions import QuestionStore
 from bot.storage.sqlite import SqliteStore
 from bot.storage.tips import TipStore
-from bot.tg import jobs, menus
+from bot.tg import callbacks, jobs, menus
 from bot.tg.context import BotContext
 from bot.tg.handlers.public import browse, general, inline, questions
 from bot.tg.handlers.staff import admin, review, rule_edit, rules, stats, unanswered
@@ -225,9 +225,9 @@ def register_handlers(app: Application) -> None:
     app.add_handler(MessageHandler(new_message & private & status.CODE_MESSAGE, status.on_code_message))
     for command, callback in ADMIN_COMMANDS.items():
         app.add_handler(CommandHandler(command, callback, filters=new_message & private))
-    app.add_handler(CallbackQueryHandler(review.on_button, pattern=r"^A:"))
-    app.add_handler(CallbackQueryHandler(unanswered.on_button, pattern=r"^U:"))
-    app.add_handler(CallbackQueryHandler(rules.on_button, pattern=r"^R:"))
+    app.add_handler(CallbackQueryHandler(review.on_button, pattern=callbacks.ReviewButton.pattern()))
+    app.add_handler(CallbackQueryHandler(unanswered.on_button, pattern=callbacks.UnansweredButton.pattern()))
+    app.add_handler(CallbackQueryHandler(rules.on_button, pattern=callbacks.RulesButton.pattern()))
     app.add_handler(CommandHandler("start", general.on_start, filters=new_message))
     app.add_handler(CommandHandler(["help", "bantuan"], general.on_help, filters=new_message))
     app.add_handler(CommandHandler("bahasa", general.on_bahasa, filters=new_message))
@@ -239,12 +239,12 @@ def register_handlers(app: Application) -> None:
     app.add_handler(MessageHandler(new_message & private & filters.TEXT, questions.on_private_text))
     app.add_handler(MessageHandler(new_message & groups & filters.TEXT, questions.on_group_text))
     app.add_handler(MessageHandler(new_message & private, general.on_not_text))
-    app.add_handler(CallbackQueryHandler(questions.on_open_rule, pattern=r"^r:"))
-    app.add_handler(CallbackQueryHandler(questions.on_vote, pattern=r"^v:"))
-    app.add_handler(CallbackQueryHandler(browse.on_topics_button, pattern=r"^T$"))
-    app.add_handler(CallbackQueryHandler(browse.on_topic_page, pattern=r"^t:"))
-    app.add_handler(CallbackQueryHandler(browse.on_open_rule_from_topic, pattern=r"^o:"))
-    app.add_handler(CallbackQueryHandler(general.on_language_button, pattern=r"^l:"))
+    app.add_handler(CallbackQueryHandler(questions.on_open_rule, pattern=callbacks.OpenRule.pattern()))
+    app.add_handler(CallbackQueryHandler(questions.on_vote, pattern=callbacks.Vote.pattern()))
+    app.add_handler(CallbackQueryHandler(browse.on_topics_button, pattern=callbacks.Topics.pattern()))
+    app.add_handler(CallbackQueryHandler(browse.on_topic_page, pattern=callbacks.TopicPage.pattern()))
+    app.add_handler(CallbackQueryHandler(browse.on_open_rule_from_topic, pattern=callbacks.OpenFromTopic.pattern()))
+    app.add_handler(CallbackQueryHandler(general.on_language_button, pattern=callbacks.Language.pattern()))
     app.add_handler(CallbackQueryHandler(general.on_stale_button))
     app.add_handler(InlineQueryHandler(inline.on_inline_query))
     app.add_error_handler(general.on_error)

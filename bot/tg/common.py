@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ConversationHandler
@@ -19,31 +19,33 @@ from bot.services import Services
 from bot.tg import callbacks
 from bot.tg.context import BotContext
 
+B = TypeVar("B", bound=callbacks.Button)
+
 
 @dataclass(frozen=True)
-class Press:
-    """A button press on a message the bot can still edit, with callback_data this bot made."""
+class Press(Generic[B]):
+    """A button press on a message the bot can still edit, with its typed button."""
 
     s: Services
     query: CallbackQuery
     lang: str
-    args: tuple[str, ...]
+    button: B
     message: Message
 
     async def expired(self) -> None:
         await self.query.answer(self.s.ui("expired", self.lang), show_alert=True)
 
 
-async def read_press(update: Update, context: BotContext) -> Press | None:
-    """Parse a press; for an old, foreign or forged button the user is told it expired, and None returned."""
+async def read_press(update: Update, context: BotContext, kind: type[B]) -> Press[B] | None:
+    """The press as a `kind` button; for an old, foreign or forged one the user is told it expired, and None
+    returned."""
     s = context.services
     query = update.callback_query
-    lang = context.lang
-    data = callbacks.parse(query.data)
-    if data is None or not isinstance(query.message, Message):
-        await query.answer(s.ui("expired", lang), show_alert=True)
+    button = kind.unpack(query.data)
+    if button is None or not isinstance(query.message, Message):
+        await query.answer(s.ui("expired", context.lang), show_alert=True)
         return None
-    return Press(s, query, lang, data.args, query.message)
+    return Press(s, query, context.lang, button, query.message)
 
 
 async def reply_html(message: Message, html: str, keyboard: InlineKeyboardMarkup | None = None) -> Message:
@@ -70,8 +72,8 @@ def answer_keyboard(
 ) -> InlineKeyboardMarkup:
     rows = [
         [
-            InlineKeyboardButton(s.ui("vote_up", lang), callback_data=callbacks.vote(True, rule.id, question_id)),
-            InlineKeyboardButton(s.ui("vote_down", lang), callback_data=callbacks.vote(False, rule.id, question_id)),
+            button(s.ui("vote_up", lang), callbacks.Vote.of(True, rule.id, question_id)),
+            button(s.ui("vote_down", lang), callbacks.Vote.of(False, rule.id, question_id)),
         ]
     ]
     if back:
@@ -94,6 +96,10 @@ def label(text: str, limit: int = BUTTON_LABEL) -> str:
     return cut.rstrip(" ,.;:-") + "…"
 
 
+def button(text: str, data: callbacks.Button) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=data.pack())
+
+
 def grid(buttons: list[InlineKeyboardButton], width: int = 2) -> list[list[InlineKeyboardButton]]:
     """Buttons in rows of `width`: the one place a keyboard is laid out."""
     return [buttons[i : i + width] for i in range(0, len(buttons), width)]
@@ -101,8 +107,7 @@ def grid(buttons: list[InlineKeyboardButton], width: int = 2) -> list[list[Inlin
 
 def topics_keyboard(s: Services, lang: str) -> InlineKeyboardMarkup:
     buttons = [
-        InlineKeyboardButton(t.en if lang == "en" else t.title, callback_data=callbacks.topic_page(t.id, 0))
-        for t in s.engine.kb.topics.values()
+        button(t.en if lang == "en" else t.title, callbacks.TopicPage(t.id, 0)) for t in s.engine.kb.topics.values()
     ]
     return InlineKeyboardMarkup(grid(buttons))
 

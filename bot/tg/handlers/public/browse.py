@@ -7,7 +7,16 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from bot.presentation.render import rule_text
 from bot.services import Services
 from bot.tg import callbacks
-from bot.tg.common import answer_html, answer_keyboard, edit_html, label, read_press, reply_html, topics_keyboard
+from bot.tg.common import (
+    answer_html,
+    answer_keyboard,
+    button,
+    edit_html,
+    label,
+    read_press,
+    reply_html,
+    topics_keyboard,
+)
 from bot.tg.context import BotContext
 
 PAGE_SIZE = 6
@@ -54,14 +63,14 @@ async def on_cari(update: Update, context: BotContext) -> None:
     ]
     html = s.engine.renderer.render("search.html.j2", query=words[:100], results=results, lang=lang)
     buttons = [
-        [InlineKeyboardButton(label(f"{i}. {r['title']}"), callback_data=callbacks.open_rule(c.rule.id))]
+        [button(label(f"{i}. {r['title']}"), callbacks.OpenRule(c.rule.id))]
         for i, (c, r) in enumerate(zip(found, results, strict=True), start=1)
     ]
     await reply_html(update.effective_message, html, InlineKeyboardMarkup(buttons) if buttons else None)
 
 
 async def on_topics_button(update: Update, context: BotContext) -> None:
-    press = await read_press(update, context)
+    press = await read_press(update, context, callbacks.Topics)
     if press is None:
         return
     await press.query.answer()
@@ -70,36 +79,36 @@ async def on_topics_button(update: Update, context: BotContext) -> None:
 
 
 async def on_topic_page(update: Update, context: BotContext) -> None:
-    press = await read_press(update, context)
+    press = await read_press(update, context, callbacks.TopicPage)
     if press is None:
         return
     s, lang = press.s, press.lang
-    topic = s.engine.kb.topics.get(press.args[0])
+    topic = s.engine.kb.topics.get(press.button.topic_id)
     if topic is None:
         await press.expired()
         return
     await press.query.answer()
     rules = s.engine.kb.rules_in(topic.id)
     pages = max(1, -(-len(rules) // PAGE_SIZE))
-    page = min(callbacks.as_int(press.args[1]), pages - 1)
+    page = min(press.button.page, pages - 1)
     shown = rules[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     rows = [
         [
             InlineKeyboardButton(
                 label(f"{s.engine.renderer.verdict_label(r.verdict, lang).split()[0]} {rule_text(r, lang).title}"),
-                callback_data=callbacks.open_rule_from_topic(r.id, topic.id, page),
+                callback_data=callbacks.OpenFromTopic(r.id, topic.id, page).pack(),
             )
         ]
         for r in shown
     ]
     nav = []
     if page > 0:
-        nav.append(InlineKeyboardButton(s.ui("prev", lang), callback_data=callbacks.topic_page(topic.id, page - 1)))
+        nav.append(button(s.ui("prev", lang), callbacks.TopicPage(topic.id, page - 1)))
     if page < pages - 1:
-        nav.append(InlineKeyboardButton(s.ui("next", lang), callback_data=callbacks.topic_page(topic.id, page + 1)))
+        nav.append(button(s.ui("next", lang), callbacks.TopicPage(topic.id, page + 1)))
     if nav:
         rows.append(nav)
-    rows.append([InlineKeyboardButton(s.ui("back", lang), callback_data=callbacks.topics())])
+    rows.append([button(s.ui("back", lang), callbacks.Topics())])
     html = s.engine.renderer.render(
         "topic.html.j2",
         topic_title=topic.en if lang == "en" else topic.title,
@@ -112,14 +121,14 @@ async def on_topic_page(update: Update, context: BotContext) -> None:
 
 
 async def on_open_rule_from_topic(update: Update, context: BotContext) -> None:
-    press = await read_press(update, context)
+    press = await read_press(update, context, callbacks.OpenFromTopic)
     if press is None:
         return
     s, lang = press.s, press.lang
-    rule = s.engine.kb.rules.get(press.args[0])
+    rule = s.engine.kb.rules.get(press.button.rule_id)
     if rule is None:
         await press.expired()
         return
     await press.query.answer()
-    back = callbacks.topic_page(press.args[1], callbacks.as_int(press.args[2]))
+    back = callbacks.TopicPage(press.button.topic_id, press.button.page).pack()
     await edit_html(press.message, answer_html(s, rule, lang), answer_keyboard(s, rule, 0, lang, back))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import TimedOut
 
 from bot.tg import callbacks
+from bot.tg.common import button
 from bot.tg.context import BotContext
 from bot.tg.handlers.public.browse import show_rule
 from bot.tg.handlers.tips.report import on_lapor_in_group
@@ -43,8 +44,8 @@ async def on_bahasa(update: Update, context: BotContext) -> None:
     keyboard = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(s.ui("lang_id", lang), callback_data=callbacks.language("id")),
-                InlineKeyboardButton(s.ui("lang_en", lang), callback_data=callbacks.language("en")),
+                button(s.ui("lang_id", lang), callbacks.Language("id")),
+                button(s.ui("lang_en", lang), callbacks.Language("en")),
             ]
         ]
     )
@@ -54,11 +55,11 @@ async def on_bahasa(update: Update, context: BotContext) -> None:
 async def on_language_button(update: Update, context: BotContext) -> None:
     s = context.services
     query = update.callback_query
-    data = callbacks.parse(query.data)
-    if data is None or data.args[0] not in ("id", "en"):
+    button = callbacks.Language.unpack(query.data)
+    if button is None or button.lang not in ("id", "en"):
         await query.answer(s.ui("expired", "id"), show_alert=True)
         return
-    lang = data.args[0]
+    lang = button.lang
     s.set_language(update.effective_user, lang)
     await query.answer(s.ui("lang_set", lang))
     if isinstance(query.message, Message):

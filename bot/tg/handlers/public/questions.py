@@ -14,7 +14,16 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from bot.presentation.render import rule_text
 from bot.services import MAX_QUESTION_CHARS, Services
 from bot.tg import callbacks
-from bot.tg.common import answer_html, answer_keyboard, edit_html, label, read_press, reply_html, topics_keyboard
+from bot.tg.common import (
+    answer_html,
+    answer_keyboard,
+    button,
+    edit_html,
+    label,
+    read_press,
+    reply_html,
+    topics_keyboard,
+)
 from bot.tg.context import BotContext
 from bot.tips import receipts
 
@@ -87,11 +96,7 @@ async def answer_question(message: Message, s: Services, update: Update, questio
     elif result.status == "ambiguous":
         choices = [{"title": rule_text(c.rule, lang).title} for c in result.candidates]
         buttons = [
-            [
-                InlineKeyboardButton(
-                    label(f"{i}. {ch['title']}"), callback_data=callbacks.open_rule(c.rule.id, question_id)
-                )
-            ]
+            [button(label(f"{i}. {ch['title']}"), callbacks.OpenRule(c.rule.id, question_id))]
             for i, (c, ch) in enumerate(zip(result.candidates, choices, strict=True), start=1)
         ]
         await reply_html(
@@ -104,30 +109,28 @@ async def answer_question(message: Message, s: Services, update: Update, questio
 
 async def on_open_rule(update: Update, context: BotContext) -> None:
     """A rule picked from the "maksud Anda" list replaces the list."""
-    press = await read_press(update, context)
+    press = await read_press(update, context, callbacks.OpenRule)
     if press is None:
         return
-    rule = press.s.engine.kb.rules.get(press.args[0])
+    rule = press.s.engine.kb.rules.get(press.button.rule_id)
     if rule is None:
         await press.expired()
         return
     await press.query.answer()
-    keyboard = answer_keyboard(press.s, rule, callbacks.as_int(press.args[1]), press.lang)
+    keyboard = answer_keyboard(press.s, rule, press.button.question_id, press.lang)
     await edit_html(press.message, answer_html(press.s, rule, press.lang), keyboard)
 
 
 async def on_vote(update: Update, context: BotContext) -> None:
-    press = await read_press(update, context)
+    press = await read_press(update, context, callbacks.Vote)
     if press is None:
         return
-    sign, rule_id, question_id = press.args
-    rule = press.s.engine.kb.rules.get(rule_id)
-    if rule is None or sign not in ("+", "-"):
+    vote = press.button
+    rule = press.s.engine.kb.rules.get(vote.rule_id)
+    if rule is None or vote.sign not in ("+", "-"):
         await press.expired()
         return
-    if not await press.s.questions.record_vote(
-        rule.id, callbacks.as_int(question_id) or None, 1 if sign == "+" else -1
-    ):
+    if not await press.s.questions.record_vote(rule.id, vote.question_id or None, 1 if vote.sign == "+" else -1):
         await press.expired()  # a forged or repeated vote
         return
     await press.query.answer(press.s.ui("vote_thanks", press.lang))

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from telegram import Update
 
 from bot.admin.roles import ROLES
-from bot.tg.common import Press, read_press, reply_html
+from bot.tg.common import B, Press, read_press, reply_html
 from bot.tg.context import BotContext
 from bot.tg.menus import set_staff_menu
 
@@ -49,11 +49,11 @@ def requires(permission: str) -> Callable[[Handler], Handler]:
     return wrap
 
 
-async def admin_press(update: Update, context: BotContext, permission: str) -> Press | None:
+async def admin_press(update: Update, context: BotContext, permission: str, kind: type[B]) -> Press[B] | None:
     """An admin button, after the role check; None (and the user told) for a stranger or a forged button."""
     if not await authorised(update, context, permission):
         return None
-    return await read_press(update, context)
+    return await read_press(update, context, kind)
 
 
 async def on_admin_help(update: Update, context: BotContext) -> None:

@@ -16,12 +16,12 @@ import re
 import unicodedata
 
 from PIL import Image
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
+from telegram import InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.error import BadRequest, TelegramError
 
 from bot.services import Services
 from bot.tg import callbacks
-from bot.tg.common import grid, reply_html
+from bot.tg.common import button, grid, reply_html
 from bot.tg.context import BotContext
 from bot.tg.handlers.staff.admin import admin_press, requires
 from bot.tips.dates import format_date
@@ -85,26 +85,23 @@ async def _page(s: Services, status: str | None, page: int) -> tuple[str, Inline
     items = [{**row, **_labels(s, row)} for row in rows]
     html = s.engine.renderer.render("admin/tips.html.j2", items=items, total=total, status=status, page=page,
                                     pages=max(1, -(-total // PAGE)), t=s.t("id"))  # fmt: skip
-    buttons = [
-        [InlineKeyboardButton(f"{r['public_no']} · {r['category']}", callback_data=callbacks.admin("o", r["id"]))]
-        for r in items
-    ]
+    buttons = [[button(f"{r['public_no']} · {r['category']}", callbacks.ReviewButton("o", r["id"]))] for r in items]
     nav = []
     if page > 0:
-        nav.append(InlineKeyboardButton(s.ui("prev", "id"), callback_data=callbacks.admin("l", status or "", page - 1)))
+        nav.append(button(s.ui("prev", "id"), callbacks.ReviewButton("l", status or "", page - 1)))
     if (page + 1) * PAGE < total:
-        nav.append(InlineKeyboardButton(s.ui("next", "id"), callback_data=callbacks.admin("l", status or "", page + 1)))
+        nav.append(button(s.ui("next", "id"), callbacks.ReviewButton("l", status or "", page + 1)))
     if nav:
         buttons.append(nav)
     return html, InlineKeyboardMarkup(buttons) if buttons else None
 
 
 async def on_button(update: Update, context: BotContext) -> None:
-    press = await admin_press(update, context, "tips")
+    press = await admin_press(update, context, "tips", callbacks.ReviewButton)
     if press is None:
         return
     s, query = press.s, press.query
-    action, a, b = press.args
+    action, a, b = press.button.action, press.button.a, press.button.b
     reviewer = update.effective_user.id
     if action == "l":
         await query.answer()
@@ -137,7 +134,7 @@ async def open_report(message: Message, s: Services, report_id: int, reviewer: i
         labels=_labels(s, {"category": view.category, "province": view.province}),
         election=s.ui(f"election_{view.election}", "id"), day=lambda iso: format_date(iso, "id"),
     )  # fmt: skip
-    buttons = [InlineKeyboardButton(s.ui(f"status_{st}", "id"), callback_data=callbacks.admin("s", report_id, st))
+    buttons = [button(s.ui(f"status_{st}", "id"), callbacks.ReviewButton("s", report_id, st))
                for st in STATUSES if st != view.status]  # fmt: skip
     await reply_html(message, html, InlineKeyboardMarkup(grid(buttons)))
     if not with_files:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -46,7 +46,7 @@ from bot.editing.rules import EDIT, RuleError, Unchanged, changed_keys
 from bot.qa.kb import VERDICTS, Entry, Problem, check_entry, rule_item
 from bot.services import Services
 from bot.tg import callbacks
-from bot.tg.common import Press, conversation, reply_html
+from bot.tg.common import Press, button, conversation, reply_html
 from bot.tg.context import BotContext
 from bot.tg.handlers.staff.admin import admin_press, authorised, requires
 
@@ -94,20 +94,20 @@ async def on_timeout(update: Update, context: BotContext) -> None:
         await context.bot.send_message(update.effective_chat.id, context.services.ui("rules_timed_out", "id"))
 
 
-def _keyboard(s: Services, *buttons: tuple[str, str]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[InlineKeyboardButton(s.ui(key, "id"), callback_data=data) for key, data in buttons]])
+def _keyboard(s: Services, *buttons: tuple[str, callbacks.Button]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[button(s.ui(key, "id"), data) for key, data in buttons]])
 
 
 def _cancel(s: Services) -> InlineKeyboardMarkup:
-    return _keyboard(s, ("rules_cancel", callbacks.rules("x")))
+    return _keyboard(s, ("rules_cancel", callbacks.RulesButton("x")))
 
 
 async def on_start(update: Update, context: BotContext) -> int:
-    press = await admin_press(update, context, "rules")
+    press = await admin_press(update, context, "rules", callbacks.RulesButton)
     if press is None:
         return ConversationHandler.END
     s, render = press.s, press.s.engine.renderer.render
-    action, a, b = press.args
+    action, a, b = press.button.action, press.button.a, press.button.b
     if action == "a" and a in s.engine.kb.topics:
         context.user_data[PENDING] = Pending("new", a, 0, None)
         await press.query.answer()
@@ -128,7 +128,7 @@ async def on_start(update: Update, context: BotContext) -> int:
                   sources=list(s.engine.kb.sources))  # fmt: skip
     keyboard = _cancel(s)
     if b == "verdict":
-        choices = [InlineKeyboardButton(v, callback_data=callbacks.rules("v", a, v)) for v in VERDICTS]
+        choices = [button(v, callbacks.RulesButton("v", a, v)) for v in VERDICTS]
         keyboard = InlineKeyboardMarkup([choices, *keyboard.inline_keyboard])
     await reply_html(press.message, html, keyboard)
     return TEXT
@@ -172,7 +172,7 @@ async def _pending_press(
 ) -> tuple[Press, Pending] | None:
     """A button of the conversation, after the role check, if the pending change is `ready` for it; else
     None, and the editor told the button expired."""
-    press = await admin_press(update, context, "rules")
+    press = await admin_press(update, context, "rules", callbacks.RulesButton)
     if press is None:
         return None
     pending = context.user_data.get(PENDING)
@@ -185,12 +185,12 @@ async def _pending_press(
 
 async def on_verdict(update: Update, context: BotContext) -> int:
     found = await _pending_press(
-        update, context, lambda p, press: p.base_item is not None and press.args[2] in VERDICTS
+        update, context, lambda p, press: p.base_item is not None and press.button.b in VERDICTS
     )
     if found is None:
         return ConversationHandler.END
     press, pending = found
-    return await _propose(press.message, press.s, pending, apply(pending.base_item, "verdict", press.args[2]))
+    return await _propose(press.message, press.s, pending, apply(pending.base_item, "verdict", press.button.b))
 
 
 async def _propose(message: Message, s: Services, pending: Pending, item: dict[str, Any]) -> int:
@@ -210,7 +210,7 @@ async def _propose(message: Message, s: Services, pending: Pending, item: dict[s
         label=FIELDS[pending.action].label if pending.action in FIELDS else "",
         answer=Markup(s.engine.renderer.answer_html(rule, "id")),
     )  # fmt: skip
-    keyboard = _keyboard(s, ("rules_save", callbacks.rules("s")), ("rules_cancel", callbacks.rules("x")))
+    keyboard = _keyboard(s, ("rules_save", callbacks.RulesButton("s")), ("rules_cancel", callbacks.RulesButton("x")))
     await reply_html(message, html, keyboard)
     return CONFIRM
 
@@ -259,7 +259,11 @@ async def on_confirm(update: Update, context: BotContext) -> int:
     if found is None:
         return ConversationHandler.END
     press = found[0]
-    keyboard = _keyboard(press.s, ("rules_no_note", callbacks.rules("n")), ("rules_cancel", callbacks.rules("x")))
+    keyboard = _keyboard(
+        press.s,
+        ("rules_no_note", callbacks.RulesButton("n")),
+        ("rules_cancel", callbacks.RulesButton("x")),
+    )
     await press.message.reply_text(press.s.ui("rules_note_prompt", "id"), reply_markup=keyboard)
     return NOTE
 
@@ -296,7 +300,7 @@ async def _save(update: Update, context: BotContext, s: Services, pending: Pendi
     await s.refresh_knowledge()
     action = {"new": "rule.add", "retire": "rule.retire", "restore": "rule.restore"}.get(pending.action, "rule.edit")
     await audit_change(s, editor, action, pending.base_item, rev.item)
-    keyboard = _keyboard(s, ("rules_open", callbacks.rules("o", rev.rule_id)))
+    keyboard = _keyboard(s, ("rules_open", callbacks.RulesButton("o", rev.rule_id)))
     await message.reply_text(
         s.ui("rules_saved", "id", revision=rev.revision, rule_id=rev.rule_id), reply_markup=keyboard
     )
@@ -349,4 +353,4 @@ async def on_rollback(update: Update, context: BotContext) -> None:
     await s.refresh_knowledge()
     await audit_change(s, update.effective_user.id, "rule.rollback", current.item, rev.item)
     text = s.ui("rules_rolled_back", "id", rule_id=rule_id, old=number, revision=rev.revision)
-    await message.reply_text(text, reply_markup=_keyboard(s, ("rules_open", callbacks.rules("o", rule_id))))
+    await message.reply_text(text, reply_markup=_keyboard(s, ("rules_open", callbacks.RulesButton("o", rule_id))))

@@ -15,15 +15,15 @@ from bot.editing.fields import FIELDS
 from bot.editing.rules import changed_keys
 from bot.services import Services
 from bot.tg import callbacks
-from bot.tg.common import edit_html, grid, label, reply_html
+from bot.tg.common import button, edit_html, grid, label, reply_html
 from bot.tg.context import BotContext
 from bot.tg.handlers.staff.admin import admin_press, requires
 
 HISTORY_SHOWN = 30
 
 
-def _button(s: Services, key: str, data: str, **fmt: object) -> InlineKeyboardButton:
-    return InlineKeyboardButton(s.ui(key, "id", **fmt), callback_data=data)
+def _button(s: Services, key: str, data: callbacks.Button, **fmt: object) -> InlineKeyboardButton:
+    return button(s.ui(key, "id", **fmt), data)
 
 
 def topics_view(s: Services) -> tuple[str, InlineKeyboardMarkup]:
@@ -32,10 +32,7 @@ def topics_view(s: Services) -> tuple[str, InlineKeyboardMarkup]:
     counts = {t: 0 for t in kb.topics}
     for rule in [*kb.rules.values(), *kb.retired.values()]:
         counts[rule.topic] = counts.get(rule.topic, 0) + 1
-    buttons = [
-        InlineKeyboardButton(f"{t.title} ({counts[t.id]})", callback_data=callbacks.rules("t", t.id))
-        for t in kb.topics.values()
-    ]
+    buttons = [button(f"{t.title} ({counts[t.id]})", callbacks.RulesButton("t", t.id)) for t in kb.topics.values()]
     return html, InlineKeyboardMarkup(grid(buttons))
 
 
@@ -49,14 +46,15 @@ def topic_view(s: Services, topic_id: str) -> tuple[str, InlineKeyboardMarkup] |
     rows = [
         [
             InlineKeyboardButton(
-                label(f"{n}. {'🗄 ' if r.retired else ''}{r.title}"), callback_data=callbacks.rules("o", r.id)
+                label(f"{n}. {'🗄 ' if r.retired else ''}{r.title}"),
+                callback_data=callbacks.RulesButton("o", r.id).pack(),
             )
         ]
         for n, r in enumerate(rules, start=1)
     ]
     rows.append([
-        _button(s, "rules_new", callbacks.rules("a", topic_id)),
-        _button(s, "rules_back_topics", callbacks.rules("T")),
+        _button(s, "rules_new", callbacks.RulesButton("a", topic_id)),
+        _button(s, "rules_back_topics", callbacks.RulesButton("T")),
     ])  # fmt: skip
     return html, InlineKeyboardMarkup(rows)
 
@@ -70,17 +68,18 @@ async def rule_view(s: Services, rule_id: str) -> tuple[str, InlineKeyboardMarku
         "admin/rule.html.j2", rule=rule, rev=rev, topic=kb.topics[rule.topic], sources=kb.sources
     )
     edits = [
-        _button(s, "rules_edit", callbacks.rules("e", rule.id, key), label=field.label) for key, field in FIELDS.items()
+        _button(s, "rules_edit", callbacks.RulesButton("e", rule.id, key), label=field.label)
+        for key, field in FIELDS.items()
     ]
     rows = grid(edits, 3)
     rows.append([
-        _button(s, "rules_preview", callbacks.rules("p", rule.id)),
-        _button(s, "rules_history", callbacks.rules("h", rule.id)),
+        _button(s, "rules_preview", callbacks.RulesButton("p", rule.id)),
+        _button(s, "rules_history", callbacks.RulesButton("h", rule.id)),
     ])  # fmt: skip
     lifecycle = ("rules_restore", "restore") if rule.retired else ("rules_retire", "retire")
     rows.append([
-        _button(s, lifecycle[0], callbacks.rules("e", rule.id, lifecycle[1])),
-        _button(s, "rules_back_topic", callbacks.rules("t", rule.topic), topic=kb.topics[rule.topic].title),
+        _button(s, lifecycle[0], callbacks.RulesButton("e", rule.id, lifecycle[1])),
+        _button(s, "rules_back_topic", callbacks.RulesButton("t", rule.topic), topic=kb.topics[rule.topic].title),
     ])  # fmt: skip
     return html, InlineKeyboardMarkup(rows)
 
@@ -128,11 +127,11 @@ async def on_history(update: Update, context: BotContext) -> None:
 
 
 async def on_button(update: Update, context: BotContext) -> None:
-    press = await admin_press(update, context, "rules")
+    press = await admin_press(update, context, "rules", callbacks.RulesButton)
     if press is None:
         return
     s, query = press.s, press.query
-    action, a, _b = press.args
+    action, a = press.button.action, press.button.a
     if action == "T":
         await query.answer()
         await edit_html(press.message, *topics_view(s))
@@ -144,7 +143,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         await edit_html(press.message, *rule)
     elif action == "p" and (found := s.engine.kb.any_rule(a)) is not None:
         await query.answer()
-        back = InlineKeyboardMarkup([[_button(s, "rules_open", callbacks.rules("o", a))]])
+        back = InlineKeyboardMarkup([[_button(s, "rules_open", callbacks.RulesButton("o", a))]])
         await reply_html(press.message, s.engine.renderer.answer_html(found, "id"), back)
     elif action == "h" and (html := await history_view(s, a)) is not None:
         await query.answer()

@@ -11,7 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.services import Services
 from bot.tg import callbacks
-from bot.tg.common import Press, edit_html, grid, label, reply_html
+from bot.tg.common import Press, button, edit_html, grid, label, reply_html
 from bot.tg.context import BotContext
 from bot.tg.handlers.staff.admin import admin_press, requires
 
@@ -22,12 +22,12 @@ async def _listing(s: Services) -> tuple[str, InlineKeyboardMarkup | None]:
     rows = []
     for n, group in enumerate(groups, start=1):
         if group.suggestions:
-            rows.append([InlineKeyboardButton(f"{n}. ➕ {rid}", callback_data=callbacks.unanswered("a", group.id, rid))
+            rows.append([button(f"{n}. ➕ {rid}", callbacks.UnansweredButton("a", group.id, rid))
                          for rid in group.suggestions])  # fmt: skip
         other = s.ui("unanswered_other", "id", n=n)
         rows.append([
-            InlineKeyboardButton(other, callback_data=callbacks.unanswered("t", group.id)),
-            InlineKeyboardButton(f"{n}. 🗑", callback_data=callbacks.unanswered("x", group.id)),
+            button(other, callbacks.UnansweredButton("t", group.id)),
+            button(f"{n}. 🗑", callbacks.UnansweredButton("x", group.id)),
         ])  # fmt: skip
     return html, InlineKeyboardMarkup(rows) if rows else None
 
@@ -39,11 +39,11 @@ async def on_unanswered(update: Update, context: BotContext) -> None:
 
 
 async def on_button(update: Update, context: BotContext) -> None:
-    press = await admin_press(update, context, "unanswered")
+    press = await admin_press(update, context, "unanswered", callbacks.UnansweredButton)
     if press is None:
         return
     s, query = press.s, press.query
-    action, question_id, arg = press.args[0], callbacks.as_int(press.args[1]), press.args[2]
+    action, question_id, arg = press.button.action, press.button.question_id, press.button.arg
     editor = update.effective_user.id
     if action in ("t", "p"):
         await _pick(press, question_id, arg if action == "p" else None)
@@ -77,14 +77,14 @@ async def _pick(press: Press, question_id: int, topic_id: str | None) -> None:
     await press.query.answer()
     if topic_id is None:
         text = s.ui("unanswered_pick_topic", "id", text=question.query[:200])
-        buttons = [InlineKeyboardButton(t.title, callback_data=callbacks.unanswered("p", question_id, t.id))
+        buttons = [button(t.title, callbacks.UnansweredButton("p", question_id, t.id))
                    for t in kb.topics.values()]  # fmt: skip
         rows = grid(buttons)
-        back = callbacks.unanswered("l", 0)
+        back = callbacks.UnansweredButton("l", 0).pack()
     else:
         text = s.ui("unanswered_pick_rule", "id", text=question.query[:200])
-        rows = [[InlineKeyboardButton(label(r.title), callback_data=callbacks.unanswered("a", question_id, r.id))]
+        rows = [[button(label(r.title), callbacks.UnansweredButton("a", question_id, r.id))]
                 for r in kb.rules_in(topic_id)]  # fmt: skip
-        back = callbacks.unanswered("t", question_id)
+        back = callbacks.UnansweredButton("t", question_id).pack()
     rows.append([InlineKeyboardButton(s.ui("back", "id"), callback_data=back)])
     await edit_html(press.message, text, InlineKeyboardMarkup(rows))

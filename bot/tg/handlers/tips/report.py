@@ -26,7 +26,7 @@ from telegram.ext import (
 
 from bot.services import Services
 from bot.tg import callbacks
-from bot.tg.common import Press, conversation, grid, read_press, reply_html
+from bot.tg.common import Press, button, conversation, grid, read_press, reply_html
 from bot.tg.context import BotContext
 from bot.tg.handlers.tips.evidence import download_evidence, has_file, refusal
 from bot.tips.dates import format_date
@@ -46,7 +46,7 @@ DELETE_BATCH = 100  # message ids per deleteMessages call
 
 
 def _button(s: Services, lang: str, key: str, action: str, value: str = "", **fmt: object) -> InlineKeyboardButton:
-    return InlineKeyboardButton(s.ui(key, lang, **fmt), callback_data=callbacks.tip(action, value))
+    return button(s.ui(key, lang, **fmt), callbacks.TipButton(action, value))
 
 
 def names(s: Services, draft: Draft, lang: str) -> dict[str, str]:
@@ -90,13 +90,13 @@ def prompt(s: Services, draft: Draft, lang: str) -> tuple[str, InlineKeyboardMar
     )
     if step == "category":
         titles = [(cid, en if lang == "en" else title) for cid, (title, en) in s.form.categories.items()]
-        rows = grid([InlineKeyboardButton(t, callback_data=callbacks.tip("c", cid)) for cid, t in titles], 2)
+        rows = grid([button(t, callbacks.TipButton("c", cid)) for cid, t in titles], 2)
     elif step == "election":
         rows = [[_button(s, lang, f"election_{e}", "e", e) for e in ("pemilu", "pilkada")],
                 [_button(s, lang, "election_tidak_tahu", "e", "tidak_tahu")]]  # fmt: skip
     elif step == "province":
         provinces = s.form.provinces.values()
-        rows = grid([InlineKeyboardButton(p.short, callback_data=callbacks.tip("p", p.id)) for p in provinces], 3)
+        rows = grid([button(p.short, callbacks.TipButton("p", p.id)) for p in provinces], 3)
     elif step == "date":
         rows = [[_button(s, lang, "tip_today", "d", "0"), _button(s, lang, "tip_yesterday", "d", "1")]]
     elif step in ("who", "regency"):
@@ -228,11 +228,11 @@ async def _add_file(message: Message, s: Services, lang: str, key: str, draft: D
 
 
 async def on_button(update: Update, context: BotContext) -> str | int:
-    press = await read_press(update, context)
+    press = await read_press(update, context, callbacks.TipButton)
     if press is None:
         return FILLING
     s, lang = press.s, press.lang
-    action, value = press.args
+    action, value = press.button.action, press.button.value
     if action == "saved":
         return await _saved(press, context)
     if action == "cancel":
@@ -408,7 +408,7 @@ class HasDraft(filters.MessageFilter):
 def build_conversation(s: Services) -> ConversationHandler:
     private_message = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
     answer = private_message & ~filters.COMMAND
-    button = CallbackQueryHandler(on_button, pattern=r"^L:")
+    button = CallbackQueryHandler(on_button, pattern=callbacks.TipButton.pattern())
     return conversation(
         entry_points=[
             CommandHandler("lapor", on_lapor, filters=private_message),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 
-from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import ForceReply, InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -23,7 +23,7 @@ from telegram.ext import (
 
 from bot.services import Services
 from bot.tg import callbacks
-from bot.tg.common import conversation, reply_html
+from bot.tg.common import button, conversation, reply_html
 from bot.tg.context import BotContext
 from bot.tg.handlers.tips.evidence import download_evidence, has_file, refusal
 from bot.tips.dates import format_date
@@ -86,8 +86,8 @@ async def show_status(update: Update, context: BotContext, typed: str) -> None:
     if view.status not in CLOSED and not view.purged:
         keyboard = InlineKeyboardMarkup(
             [
-                [InlineKeyboardButton(s.ui("status_reply", lang), callback_data=callbacks.followup("reply"))],
-                [InlineKeyboardButton(s.ui("status_add_evidence", lang), callback_data=callbacks.followup("evidence"))],
+                [button(s.ui("status_reply", lang), callbacks.FollowUp("reply"))],
+                [button(s.ui("status_add_evidence", lang), callbacks.FollowUp("evidence"))],
             ]
         )
     await reply_html(message, html, keyboard)
@@ -110,21 +110,19 @@ async def forget_expired_sessions(context: BotContext) -> None:
 
 
 def _done_keyboard(s: Services, lang: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(s.ui("status_done", lang), callback_data=callbacks.followup("done"))]]
-    )
+    return InlineKeyboardMarkup([[button(s.ui("status_done", lang), callbacks.FollowUp("done"))]])
 
 
 async def on_followup_button(update: Update, context: BotContext) -> str | int:
     s = context.services
     query = update.callback_query
     lang = context.lang
-    data = callbacks.parse(query.data)
+    button = callbacks.FollowUp.unpack(query.data)
     session = _session(context)
-    if data is None or not isinstance(query.message, Message):
+    if button is None or not isinstance(query.message, Message):
         await query.answer(s.ui("expired", lang), show_alert=True)
         return END
-    action = data.args[0]
+    action = button.action
     if action == "done":
         context.user_data.pop(SESSION_KEY, None)
         await query.answer()
@@ -227,7 +225,7 @@ async def on_followup_cancel(update: Update, context: BotContext) -> int:
 def build_conversation() -> ConversationHandler:
     private_message = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
     answer = private_message & ~filters.COMMAND
-    button = CallbackQueryHandler(on_followup_button, pattern=r"^S:")
+    button = CallbackQueryHandler(on_followup_button, pattern=callbacks.FollowUp.pattern())
     return conversation(
         entry_points=[button],
         states={

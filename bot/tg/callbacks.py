@@ -131,11 +131,17 @@ class FollowUp(Button):
 
 
 @dataclass(frozen=True)
-class ReviewButton(Button):
-    prefix = "A"
+class StaffButton(Button):
+    """An action on a staff screen and up to two arguments (a report, a rule, a status, a field...)."""
+
     action: str
     a: str = ""
     b: str = ""
+
+
+@dataclass(frozen=True)
+class ReviewButton(StaffButton):
+    prefix = "A"
 
 
 @dataclass(frozen=True)
@@ -147,8 +153,5 @@ class UnansweredButton(Button):
 
 
 @dataclass(frozen=True)
-class RulesButton(Button):
+class RulesButton(StaffButton):
     prefix = "R"
-    action: str
-    a: str = ""
-    b: str = ""

@@ -72,3 +72,9 @@ def test_the_readme_layout_table_names_every_module():
         if not named:
             missing.append(relative)
     assert not missing, f"not in the README's layout table: {missing}"
+
+
+def test_every_module_path_the_readme_names_exists():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`((?:bot|tests|bench)/[\w/]+\.py)`", readme))
+    assert named and not [path for path in named if not (ROOT / path).exists()]

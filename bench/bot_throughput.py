@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.qa.evaluation import load_items  # noqa: E402
+from bench.evaluation import load_items  # noqa: E402
 
 TOKEN = "424242:BENCH-token"
 TICK = os.sysconf("SC_CLK_TCK")

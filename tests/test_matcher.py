@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.qa.evaluation import evaluate, load_items
+from bench.evaluation import evaluate, load_items
 from bot.qa.matcher import MAX_ALTERNATIVES
 from tests.conftest import ROOT, SHARED
 

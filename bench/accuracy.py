@@ -22,8 +22,8 @@ sys.path.insert(0, str(ROOT))
 from rank_bm25 import BM25Okapi  # noqa: E402
 from rapidfuzz import fuzz, process  # noqa: E402
 
-from bot.engine import load_engine  # noqa: E402
 from bench.evaluation import Answerer, Item, Score, evaluate, load_items  # noqa: E402
+from bot.engine import load_engine  # noqa: E402
 from bot.qa.kb import Rule  # noqa: E402
 from bot.qa.matcher import _entry_texts  # noqa: E402
 

@@ -18,8 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.engine import load_engine  # noqa: E402
 from bench.evaluation import load_items  # noqa: E402
+from bot.engine import load_engine  # noqa: E402
 from bot.qa.kb import KnowledgeBase  # noqa: E402
 from bot.qa.matcher import Matcher  # noqa: E402
 

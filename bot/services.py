@@ -7,20 +7,18 @@ Nothing here knows Telegram: a user is anything with an `id` and a `language_cod
 from __future__ import annotations
 
 import asyncio
-import html
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Protocol
 
-import yaml
 from markupsafe import Markup
 
 from bot.admin.roles import AdminService
 from bot.editing.rules import RuleService
 from bot.editing.unanswered import UnansweredService
 from bot.engine import Engine, with_knowledge
+from bot.presentation.messages import Messages
 from bot.presentation.render import TEMPLATES_DIR
 from bot.privacy.keys import Keys, UserKeys
 from bot.privacy.throttle import KeyedLimit
@@ -45,20 +43,6 @@ class User(Protocol):
     def language_code(self) -> str | None: ...
 
 
-class Ui:
-    """Short labels and one-line replies from templates/ui.yaml.
-
-    The strings are Telegram HTML (the bot's default parse mode); values filled in are escaped, since some
-    come from what the user typed."""
-
-    def __init__(self, path: Path = TEMPLATES_DIR / "ui.yaml") -> None:
-        self._text: dict[str, dict[str, str]] = yaml.safe_load(path.read_text(encoding="utf-8"))
-
-    def __call__(self, key: str, lang: str, **fmt: object) -> str:
-        text = self._text.get(lang, self._text["id"]).get(key) or self._text["id"][key]
-        return text.format(**{k: html.escape(str(v)) for k, v in fmt.items()}) if fmt else text
-
-
 @dataclass
 class Services:
     engine: Engine
@@ -77,7 +61,7 @@ class Services:
     outbox_interval: float = 5.0
     code_limit: KeyedLimit = field(default_factory=lambda: KeyedLimit(WRONG_CODES_PER_WINDOW, WRONG_CODE_WINDOW))
     outbox_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    ui: Ui = field(default_factory=Ui)
+    ui: Messages = field(default_factory=lambda: Messages(TEMPLATES_DIR / "messages"))
     knowledge_version: int = 0  # the rule revisions `engine` serves (bot/editing/rules.py)
     knowledge_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     bot_username: str = ""

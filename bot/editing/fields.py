@@ -56,7 +56,7 @@ class FieldError(ValueError):
 
 
 class Refused(FieldError):
-    """A refusal worded in templates/ui.yaml: the handler shows `key` with `values`."""
+    """A refusal worded in templates/messages/: the handler shows `key` with `values`."""
 
     def __init__(self, key: str, **values: object) -> None:
         super().__init__(key)

@@ -13,6 +13,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from bot.presentation.messages import LANGUAGES, Messages
 from bot.qa.kb import KnowledgeBase, Rule
 from bot.qa.matcher import MatchResult
 
@@ -38,6 +39,7 @@ def rule_text(rule: Rule, lang: str) -> RuleText:
 class Renderer:
     def __init__(self, kb: KnowledgeBase, templates_dir: Path = TEMPLATES_DIR) -> None:
         self.kb = kb
+        self.messages = Messages(templates_dir / "messages")
         self.env = Environment(
             loader=FileSystemLoader(templates_dir),
             autoescape=lambda name: bool(name and name.endswith(".html.j2")),
@@ -45,6 +47,11 @@ class Renderer:
             trim_blocks=False,
             keep_trailing_newline=False,
         )
+        # the labels answer templates share, from the catalogues: L.VERDICT[lang][verdict], L.WORDS[lang][word]
+        self.env.globals["L"] = {
+            "VERDICT": {lang: self.messages.group("verdict", lang) for lang in LANGUAGES},
+            "WORDS": {lang: self.messages.group("word", lang) for lang in LANGUAGES},
+        }
 
     def for_kb(self, kb: KnowledgeBase) -> Renderer:
         """This renderer for other rules, sharing the compiled templates."""
@@ -95,4 +102,4 @@ class Renderer:
         return self.render("answer_compact.html.j2", bot_username=bot_username, **self.rule_context(rule, lang))
 
     def verdict_label(self, verdict: str, lang: str) -> str:
-        return self.env.get_template("_labels.j2").module.VERDICT[lang][verdict]  # type: ignore[attr-defined]
+        return self.messages(f"verdict_{verdict}", lang)

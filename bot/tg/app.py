@@ -179,8 +179,8 @@ def build_application(settings: Settings, max_rate: float = 30, retry_backoff: f
             app.job_queue.run_repeating(status.forget_expired_sessions, interval=60, first=60, name="sessions")
             every = jobs.WIPE_RETRY_EVERY
             app.job_queue.run_repeating(jobs.wipe_if_pending, interval=every, first=every, name="wipe")
-        await menus.set_public_menus(app.bot)
-        await menus.set_staff_menus(app.bot, svc.admin)
+        await menus.set_public_menus(app.bot, svc.ui)
+        await menus.set_staff_menus(app.bot, svc.admin, svc.ui)
 
     async def post_shutdown(_app: Application) -> None:
         try:

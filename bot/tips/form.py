@@ -1,7 +1,7 @@
 """The steps of the report form: what each accepts, where it goes next, and why an answer is refused.
 
 Pure logic on a `Draft`; the Telegram side (bot/tg/handlers/tips/report.py) saves the draft and shows the prompt
-for `draft.step`. A refusal is a `Problem`: a key into templates/ui.yaml and the values it needs.
+for `draft.step`. A refusal is a `Problem`: a key into templates/messages/ and the values it needs.
 """
 
 from __future__ import annotations

@@ -77,7 +77,7 @@ async def _grant_or_revoke(update: Update, context: BotContext, grant: bool) -> 
     owner = update.effective_user.id
     changed = await (s.admin.grant if grant else s.admin.revoke)(owner, user_id, role)
     if changed:
-        await set_staff_menu(context.bot, s.admin, user_id)
+        await set_staff_menu(context.bot, s.admin, s.ui, user_id)
     key = ("admin_granted" if grant else "admin_revoked") if changed else "admin_unchanged"
     await update.effective_message.reply_text(s.ui(key, "id", user_id=user_id, role=role))
 

@@ -58,17 +58,13 @@ def names(s: Services, draft: Draft, lang: str) -> dict[str, str]:
         "election": s.ui(f"election_{draft.election}", lang) if draft.election else "",
         "province": province.name if province else "",
         "date": format_date(draft.incident_date, lang) if draft.incident_date else "",
-        "evidence": _evidence_summary(draft, lang),
+        "evidence": _evidence_summary(s, draft, lang),
     }
 
 
-def _evidence_summary(draft: Draft, lang: str) -> str:
-    words = {
-        "id": {"photo": "foto", "document": "dokumen", "video": "video", "link": "tautan"},
-        "en": {"photo": "photo(s)", "document": "document(s)", "video": "video(s)", "link": "link(s)"},
-    }[lang if lang == "en" else "id"]
+def _evidence_summary(s: Services, draft: Draft, lang: str) -> str:
     counts = Counter(e.kind for e in draft.evidence)
-    return ", ".join(f"{n} {words[kind]}" for kind, n in counts.items())
+    return ", ".join(f"{n} {s.ui(f'evidence_{kind}', lang)}" for kind, n in counts.items())
 
 
 def prompt(s: Services, draft: Draft, lang: str) -> tuple[str, InlineKeyboardMarkup]:

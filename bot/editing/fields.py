@@ -26,8 +26,7 @@ MAX_TEXT = 20_000  # characters of one field or new rule an editor sends; the la
 
 @dataclass(frozen=True)
 class Field:
-    key: str  # in callback_data
-    label: str
+    key: str  # in callback_data; its label is `field_<key>` in templates/messages/
     path: tuple[str, ...]  # where it lives in the YAML item
     optional: bool = False
 
@@ -35,15 +34,15 @@ class Field:
 FIELDS = {
     f.key: f
     for f in (
-        Field("title", "Judul", ("title",)),
-        Field("verdict", "Putusan", ("verdict",)),
-        Field("answer", "Jawaban", ("answer",)),
-        Field("caveat", "Catatan kehati-hatian", ("caveat",), optional=True),
-        Field("sanction", "Sanksi", ("sanction",), optional=True),
-        Field("basis", "Dasar hukum", ("basis",)),
-        Field("questions", "Contoh pertanyaan", ("questions",)),
-        Field("en_title", "Judul (EN)", ("en", "title")),
-        Field("en_answer", "Jawaban (EN)", ("en", "answer")),
+        Field("title", ("title",)),
+        Field("verdict", ("verdict",)),
+        Field("answer", ("answer",)),
+        Field("caveat", ("caveat",), optional=True),
+        Field("sanction", ("sanction",), optional=True),
+        Field("basis", ("basis",)),
+        Field("questions", ("questions",)),
+        Field("en_title", ("en", "title")),
+        Field("en_answer", ("en", "answer")),
     )
 }
 TRANSLATED = {"title", "answer", "caveat", "sanction"}  # fields with an English counterpart to keep in step

@@ -124,8 +124,8 @@ async def on_start(update: Update, context: BotContext) -> int:
     if b in LIFECYCLE:
         item = {k: v for k, v in rev.item.items() if k != "retired"} | ({"retired": True} if LIFECYCLE[b] else {})
         return await _propose(press.message, s, pending, item)
-    html = render("admin/rule_field.html.j2", field=FIELDS[b], rule_id=a, current=as_text(rev.item, b),
-                  sources=list(s.engine.kb.sources))  # fmt: skip
+    html = render("admin/rule_field.html.j2", field=FIELDS[b], label=s.ui(f"field_{b}", "id"), rule_id=a,
+                  current=as_text(rev.item, b), sources=list(s.engine.kb.sources))  # fmt: skip
     keyboard = _cancel(s)
     if b == "verdict":
         choices = [button(v, callbacks.RulesButton("v", a, v)) for v in VERDICTS]
@@ -207,7 +207,7 @@ async def _propose(message: Message, s: Services, pending: Pending, item: dict[s
     pending.item = rule_item(rule)
     html = s.engine.renderer.render(
         "admin/rule_preview.html.j2", rule=rule, action=pending.action, warnings=_warnings(s, pending),
-        label=FIELDS[pending.action].label if pending.action in FIELDS else "",
+        label=s.ui(f"field_{pending.action}", "id") if pending.action in FIELDS else "",
         answer=Markup(s.engine.renderer.answer_html(rule, "id")),
     )  # fmt: skip
     keyboard = _keyboard(s, ("rules_save", callbacks.RulesButton("s")), ("rules_cancel", callbacks.RulesButton("x")))
@@ -220,7 +220,7 @@ def _warnings(s: Services, pending: Pending) -> list[str]:
     warnings = []
     en = base.get("en") or {}
     if pending.action in TRANSLATED and (pending.action in ("title", "answer") or pending.action in en):
-        warnings.append(s.ui("rules_warn_english", "id", label=FIELDS[pending.action].label))
+        warnings.append(s.ui("rules_warn_english", "id", label=s.ui(f"field_{pending.action}", "id")))
     unchecked = [b for b in item.get("basis", []) if b.get("verified") is False and b not in base.get("basis", [])]
     if unchecked:
         warnings.append(s.ui("rules_warn_unchecked", "id", count=len(unchecked)))

@@ -68,7 +68,7 @@ async def rule_view(s: Services, rule_id: str) -> tuple[str, InlineKeyboardMarku
         "admin/rule.html.j2", rule=rule, rev=rev, topic=kb.topics[rule.topic], sources=kb.sources
     )
     edits = [
-        _button(s, "rules_edit", callbacks.RulesButton("e", rule.id, key), label=field.label)
+        _button(s, "rules_edit", callbacks.RulesButton("e", rule.id, key), label=s.ui(f"field_{field.key}", "id"))
         for key, field in FIELDS.items()
     ]
     rows = grid(edits, 3)

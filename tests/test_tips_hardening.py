@@ -118,6 +118,18 @@ async def test_the_form_is_deleted_from_the_chat_once_the_code_is_saved(tmp_path
         assert "sudah saya hapus" in after.text and "7 hari kerja" in after.text
 
 
+async def test_when_the_form_cannot_be_deleted_the_reporter_is_told_to_clear_the_chat(tmp_path):
+    async with running_bot(tmp_path / "data", retry_backoff=0.01) as env:
+        chat = Chat(env.fake, 7030)
+        [receipt] = await chat.press(await fill_report(chat), "L:send")
+        env.fake.fail("deleteMessages", "500", times=50)  # Telegram keeps refusing
+        [after] = await chat.press(receipt, "L:saved")
+        assert "hapus sendiri" in after.text and "7 hari kerja" in after.text  # told, never silence
+        assert not await env.app.bot_data["services"].tips.pending_receipt(
+            env.app.bot_data["services"].user_keys.key(7030)
+        )
+
+
 async def test_a_second_process_on_the_same_data_dir_is_refused(tmp_path):
     async with running_bot(tmp_path / "data"):
         with pytest.raises(SettingsError, match="another Netra process"):

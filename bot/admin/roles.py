@@ -18,6 +18,7 @@ PERMISSIONS = {
     "unanswered": ("editor",),
     "tips": ("reviewer",),
     "stats": ("editor", "reviewer"),
+    "staff": ("editor", "reviewer"),  # /admin: any role
     "roles": (),  # owners only
     "audit": (),
 }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +52,15 @@ class RuleService:
         self.revisions = RuleStore(store)
         self.sources = sources
         self.topics = topics
+        self._listeners: list[Callable[[], Awaitable[object]]] = []
+
+    def on_change(self, listener: Callable[[], Awaitable[object]]) -> None:
+        """Call `listener` after every change this service commits (bot/editing/serving.py reloads)."""
+        self._listeners.append(listener)
+
+    async def _changed(self) -> None:
+        for listener in self._listeners:
+            await listener()
 
     async def open(self, seed: Iterable[Rule]) -> None:
         """Seed an empty database from the YAML, and turn phrasings taught before revisions existed into
@@ -112,7 +121,9 @@ class RuleService:
             [(rule, old)] = await asyncio.to_thread(self._apply, current, [item])
             if old is not None and rule_item(rule) == old.item:
                 raise Unchanged()
-            return await tx.insert(rule_item(rule), latest + 1, author, note)
+            revision = await tx.insert(rule_item(rule), latest + 1, author, note)
+        await self._changed()
+        return revision
 
     async def rollback(self, rule_id: str, number: int, author: str) -> Revision:
         old = await self.revision(rule_id, number)
@@ -126,7 +137,10 @@ class RuleService:
             current = await tx.current()
             if rule_id not in current:
                 return False
-            return await self._add_phrasing(tx, current[rule_id], text, author)
+            added = await self._add_phrasing(tx, current[rule_id], text, author)
+        if added:
+            await self._changed()
+        return added
 
     async def import_entries(self, entries: list[Entry], author: str, note: str | None) -> ImportSummary:
         """Rules read from a folder, as new revisions where they differ: all of them, or (with the
@@ -143,6 +157,8 @@ class RuleService:
                     continue
                 await tx.insert(item, (old.revision if old else 0) + 1, author, note)
                 (changed if old else added).append(rule.id)
+        if added or changed:
+            await self._changed()
         mentioned = {rule.id for rule, _old in applied}
         return ImportSummary(tuple(added), tuple(changed), unchanged, len(set(current) - mentioned))
 
@@ -183,11 +199,12 @@ class RuleService:
         return True
 
     async def _fold_learned_phrasings(self, tx: RuleWriter) -> None:
+        """Phrasings taught before revisions existed (migration 4's table) become revisions, and the table goes."""
         for phrasing in await tx.learned_phrasings():
             current = await tx.current()
             if phrasing.rule_id in current:
                 await self._add_phrasing(tx, current[phrasing.rule_id], phrasing.text, phrasing.added_by)
-        await tx.clear_learned_phrasings()
+        await tx.drop_learned_phrasings()
 
 
 def _reason(problem: Problem) -> str:

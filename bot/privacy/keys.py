@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -141,3 +142,31 @@ def _stored_check(database: Path) -> tuple[int, bytes | None, tuple[bytes, str] 
     # a database from before the key check: keep its scheme if it holds anything (even purged reports, whose
     # receipt locators were made with the old key)
     return (LEGACY_SCHEME if facts.holds_rows else SCHEME), None, facts.sample
+
+
+class DraftKeys:
+    """The key a user's draft is filed under: derived from the master key, or, for a draft opened before the
+    upgrade, from the old identity.key until that draft is gone. `open_drafts` gives the keys of the drafts
+    open now."""
+
+    def __init__(self, keys: Keys, open_drafts: Callable[[], set[str]]) -> None:
+        self.keys = keys
+        self._open_drafts = open_drafts
+        self._legacy: set[str] = set()  # draft keys present when identity.key was found
+
+    def of(self, user_id: int) -> str:
+        if self.keys.legacy_users:
+            old = self.keys.legacy_users.key(user_id)
+            if old in self._legacy and old in self._open_drafts():
+                return old
+        return self.keys.users.key(user_id)
+
+    def retire_legacy(self, at_start: bool = False) -> None:
+        """Delete the old identity.key once no draft opened under it remains: it could only help a copier."""
+        if not self.keys.legacy_path:
+            return
+        if at_start:
+            self._legacy = set(self._open_drafts())
+        if not self._legacy & self._open_drafts():
+            self.keys.legacy_path.unlink(missing_ok=True)
+            self.keys = replace(self.keys, legacy_users=None, legacy_path=None)

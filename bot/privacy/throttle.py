@@ -12,6 +12,7 @@ import hmac
 import secrets
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 
 class KeyedLimit:
@@ -38,3 +39,14 @@ class KeyedLimit:
     def hit(self, user_id: int) -> None:
         key = self._key(user_id)
         self._counts[key] = self._counts.get(key, 0) + 1
+
+
+WRONG_CODES_PER_WINDOW, WRONG_CODE_WINDOW = 5, 15 * 60
+
+
+@dataclass
+class Limits:
+    """The per-user limits the bot keeps: reports sent per day, and wrong receipt codes per 15 minutes."""
+
+    reports: KeyedLimit
+    wrong_codes: KeyedLimit = field(default_factory=lambda: KeyedLimit(WRONG_CODES_PER_WINDOW, WRONG_CODE_WINDOW))

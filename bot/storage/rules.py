@@ -1,5 +1,6 @@
 """SQL for the rules kept as revisions (rule_revisions), and the phrasings taught before revisions existed
-(learned_phrasings), which bot/editing/rules.py folds into revisions once.
+(learned_phrasings, made by migration 4), which bot/editing/rules.py folds into revisions once: the first
+start after the upgrade drops the table.
 
 Checking a change against the other rules is bot/editing/rules.py's; this module only stores and finds rows.
 A change reads the current rules and writes its revisions inside one write transaction (`writing()`), so
@@ -62,12 +63,18 @@ class RuleWriter:
         return Revision(item["id"], number, item, author, created, note)
 
     async def learned_phrasings(self) -> list[LearnedPhrasing]:
+        """Nothing once the table is gone."""
+        async with self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'learned_phrasings'"
+        ) as cur:
+            if await cur.fetchone() is None:
+                return []
         async with self._db.execute("SELECT rule_id, text, added_by FROM learned_phrasings ORDER BY id") as cur:
             rows = list(await cur.fetchall())
         return [LearnedPhrasing(row["rule_id"], row["text"], str(row["added_by"])) for row in rows]
 
-    async def clear_learned_phrasings(self) -> None:
-        await self._db.execute("DELETE FROM learned_phrasings")
+    async def drop_learned_phrasings(self) -> None:
+        await self._db.execute("DROP TABLE IF EXISTS learned_phrasings")
 
 
 class RuleStore:

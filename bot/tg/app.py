@@ -23,23 +23,26 @@ from telegram.ext import (
     Defaults,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
 from bot.admin.roles import AdminService
 from bot.config import Settings, SettingsError
 from bot.editing.rules import RuleService
+from bot.editing.serving import ServedKnowledge
 from bot.editing.unanswered import UnansweredService
 from bot.engine import load_engine
+from bot.presentation.languages import LanguageChoices
 from bot.privacy.crypto import CryptoError
-from bot.privacy.keys import KeyMismatch, check_value, load_keys
-from bot.privacy.throttle import KeyedLimit
+from bot.privacy.keys import DraftKeys, KeyMismatch, check_value, load_keys
+from bot.privacy.throttle import KeyedLimit, Limits
 from bot.services import Services
 from bot.storage.lock import DataDirBusy, DataDirLock
 from bot.storage.questions import QuestionStore
 from bot.storage.sqlite import SqliteStore
 from bot.storage.tips import TipStore
-from bot.tg import callbacks, jobs, menus
+from bot.tg import authorisation, callbacks, jobs, menus
 from bot.tg.context import BotContext
 from bot.tg.handlers.public import browse, general, inline, questions
 from bot.tg.handlers.staff import admin, review, rule_edit, rules, stats, unanswered
@@ -54,7 +57,7 @@ from bot.tips.service import TipService
 log = logging.getLogger(__name__)
 
 EVIDENCE_DIR = "evidence"  # where older versions kept evidence files; taken into the database at start-up
-ADMIN_COMMANDS = {
+STAFF_COMMANDS = {
     "admin": admin.on_admin_help,
     "grant": admin.on_grant,
     "revoke": admin.on_revoke,
@@ -70,7 +73,9 @@ ADMIN_COMMANDS = {
     "rollback": rule_edit.on_rollback,
     "unanswered": unanswered.on_unanswered,
     "stats": stats.on_stats,
-}  # in staff members' menus only (bot/tg/menus.py): everyone else is told they do not exist
+}  # each needs the permission bot/tg/authorisation.py names for it
+GUARDS = -1  # handler group: what every update goes through first (authorisation)
+HANDLERS = 0  # handler group: the one handler that answers an update, the first whose filter matches
 
 
 class RedactToken(logging.Filter):
@@ -116,21 +121,19 @@ def build_services(settings: Settings) -> Services:
     topics = {t.id: (t.title, t.en) for t in engine.kb.topics.values()}
     rules = RuleService(store, engine.kb.sources, engine.kb.topics)
     return Services(
-        engine=engine,
+        settings=settings,
+        knowledge=ServedKnowledge(engine, rules),
         store=store,
         questions=QuestionStore(store),
         user_keys=keys.users,
-        keys=keys,
+        drafts=DraftKeys(keys, lambda: tips.draft_keys),
         tips=tips,
         form=TipForm(categories_from_topics(topics), load_provinces(settings.knowledge_dir)),
-        report_limit=KeyedLimit(settings.tip_daily_limit, 24 * 3600),
+        limits=Limits(reports=KeyedLimit(settings.tip_daily_limit, 24 * 3600)),
         admin=AdminService(store, settings.admin_ids),
         unanswered=UnansweredService(store, rules),
         rules=rules,
-        admin_chat_id=settings.admin_chat_id,
-        retention_days=settings.tip_retention_days,
-        outbox_interval=settings.outbox_interval,
-        question_retention_days=settings.question_retention_days,
+        languages=LanguageChoices(keys.users.key),
     )
 
 
@@ -151,14 +154,15 @@ def build_application(settings: Settings, max_rate: float = 30, retry_backoff: f
 
     async def post_init(app: Application) -> None:
         await store.open()
-        await svc.tips.store.set_key_check(svc.keys.scheme, check_value(svc.keys))
-        if svc.keys.in_data_dir:
+        keys = svc.drafts.keys
+        await svc.tips.store.set_key_check(keys.scheme, check_value(keys))
+        if keys.in_data_dir:
             log.warning(
                 "the data key is in %s/data.key: a copy of DATA_DIR reveals the drafts still open; set DATA_KEY "
                 "and keep it elsewhere (README, Privacy)", settings.data_dir,
             )  # fmt: skip
         await svc.tips.open()
-        svc.retire_legacy_keys(at_start=True)
+        svc.drafts.retire_legacy(at_start=True)
         await svc.tips.files.take_in(settings.data_dir / EVIDENCE_DIR)
         if await svc.questions.forget_questions(receipts.contains_code):
             await store.wipe()
@@ -170,10 +174,12 @@ def build_application(settings: Settings, max_rate: float = 30, retry_backoff: f
                 "`python main.py kb import %s` loads the files, `kb export` writes the database out",
                 len(differ), settings.knowledge_dir, differ[0], settings.knowledge_dir,
             )  # fmt: skip
-        await svc.refresh_knowledge()
+        await svc.knowledge.refresh()
         svc.bot_username = app.bot.username or ""
         if app.job_queue is not None:
-            app.job_queue.run_repeating(jobs.deliver_notices, interval=svc.outbox_interval, first=0, name="notices")
+            app.job_queue.run_repeating(
+                jobs.deliver_notices, interval=settings.outbox_interval, first=0, name="notices"
+            )
             app.job_queue.run_repeating(jobs.purge, interval=jobs.PURGE_EVERY, first=0, name="retention")
             app.job_queue.run_repeating(jobs.reload_knowledge, interval=poll, first=poll, name="knowledge")
             app.job_queue.run_repeating(status.forget_expired_sessions, interval=60, first=60, name="sessions")
@@ -211,6 +217,10 @@ def build_application(settings: Settings, max_rate: float = 30, retry_backoff: f
 
 
 def register_handlers(app: Application) -> None:
+    """Two handler groups. `GUARDS` runs first for every update and can stop it there (a stranger's staff
+    command). In `HANDLERS`, python-telegram-bot runs the first handler whose filter matches, so the order is
+    the routing: open conversations, then commands, then text and buttons, then the fallbacks."""
+    app.add_handler(TypeHandler(Update, authorisation.check_staff), group=GUARDS)
     new_message = filters.UpdateType.MESSAGE
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
@@ -223,7 +233,7 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("status", status.on_status, filters=new_message & private))
     app.add_handler(CommandHandler("status", status.on_status_in_group, filters=new_message & groups))
     app.add_handler(MessageHandler(new_message & private & status.CODE_MESSAGE, status.on_code_message))
-    for command, callback in ADMIN_COMMANDS.items():
+    for command, callback in STAFF_COMMANDS.items():
         app.add_handler(CommandHandler(command, callback, filters=new_message & private))
     app.add_handler(CallbackQueryHandler(review.on_button, pattern=callbacks.ReviewButton.pattern()))
     app.add_handler(CallbackQueryHandler(unanswered.on_button, pattern=callbacks.UnansweredButton.pattern()))

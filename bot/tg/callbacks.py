@@ -138,6 +138,13 @@ class StaffButton(Button):
     a: str = ""
     b: str = ""
 
+    @classmethod
+    def pattern(cls, actions: str = "") -> re.Pattern[str]:
+        """Every press of this kind, or (with `actions`, one letter each) only those actions."""
+        if not actions:
+            return super().pattern()
+        return re.compile(rf"^{re.escape(cls.prefix)}:[{re.escape(actions)}]:")
+
 
 @dataclass(frozen=True)
 class ReviewButton(StaffButton):

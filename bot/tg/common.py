@@ -5,7 +5,9 @@ The Application's defaults (bot/tg/app.py) make every message Telegram HTML, wit
 
 from __future__ import annotations
 
+import functools
 import warnings
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -46,6 +48,24 @@ async def read_press(update: Update, context: BotContext, kind: type[B]) -> Pres
         await query.answer(s.ui("expired", context.lang), show_alert=True)
         return None
     return Press(s, query, context.lang, button, query.message)
+
+
+PressHandler = Callable[[Update, BotContext, Press[B]], Awaitable[Any]]
+
+
+def pressed(kind: type[B], otherwise: Any = None) -> Callable[[PressHandler[B]], Callable[..., Awaitable[Any]]]:
+    """A button handler that gets its press already read as a `kind` button (`read_press`). An old, foreign
+    or forged press is answered there, and `otherwise` returned (a conversation's state, say)."""
+
+    def wrap(handler: PressHandler[B]) -> Callable[..., Awaitable[Any]]:
+        @functools.wraps(handler)
+        async def read(update: Update, context: BotContext) -> Any:
+            press = await read_press(update, context, kind)
+            return otherwise if press is None else await handler(update, context, press)
+
+        return read
+
+    return wrap
 
 
 async def reply_html(message: Message, html: str, keyboard: InlineKeyboardMarkup | None = None) -> Message:

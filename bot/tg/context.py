@@ -31,4 +31,4 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     @cached_property
     def lang(self) -> str:
         """The sender's language, looked up once per update."""
-        return self.services.language(self.user)
+        return self.services.languages.of(self.user)

@@ -1,5 +1,5 @@
 """Background jobs on the Application's JobQueue: admin notices (an outbox retried until Telegram accepts
-each one, delivered in batches every `outbox_interval`), the retention sweep, and picking up rules changed
+each one, delivered in batches every `OUTBOX_INTERVAL`), the retention sweep, and picking up rules changed
 by another process (`kb import`)."""
 
 from __future__ import annotations
@@ -26,9 +26,10 @@ def retry_delay(attempts: int, interval: float, retry_after: float = 0.0) -> flo
 
 async def deliver_notices(context: BotContext) -> None:
     s = context.services
-    if s.admin_chat_id is None:
+    interval = s.settings.outbox_interval
+    if s.settings.admin_chat_id is None:
         return  # notices wait in the outbox until ADMIN_CHAT_ID is set
-    async with s.outbox_lock:  # one delivery run at a time, so a notice is not sent twice
+    async with s.tips.delivering:  # one delivery run at a time, so a notice is not sent twice
         for notice in await s.tips.due_notices():
             fields = {
                 **notice.fields,
@@ -40,16 +41,16 @@ async def deliver_notices(context: BotContext) -> None:
             if not await s.tips.claim(notice):
                 continue  # another delivery run has this attempt
             try:
-                await context.bot.send_message(s.admin_chat_id, html)
+                await context.bot.send_message(s.settings.admin_chat_id, html)
             except RetryAfter as exc:
                 wait = exc.retry_after  # seconds, or a timedelta with PTB_TIMEDELTA set
                 seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
-                delay = retry_delay(notice.attempts, s.outbox_interval, seconds)
+                delay = retry_delay(notice.attempts, interval, seconds)
                 await s.tips.notice_failed(notice, delay, "RetryAfter")
                 break  # Telegram asked everyone to wait
             except TelegramError as exc:
                 log.warning("admin notice not delivered (%s); will retry", type(exc).__name__)
-                await s.tips.notice_failed(notice, retry_delay(notice.attempts, s.outbox_interval), type(exc).__name__)
+                await s.tips.notice_failed(notice, retry_delay(notice.attempts, interval), type(exc).__name__)
                 break
             else:
                 await s.tips.notice_sent(notice)
@@ -62,15 +63,16 @@ def _category(s: Services, category_id: str) -> str:
 
 async def purge(context: BotContext) -> None:
     s = context.services
-    await s.tips.purge(s.retention_days)
-    s.retire_legacy_keys()
-    await s.questions.purge_questions(date.today() - timedelta(days=s.question_retention_days))
+    await s.tips.purge(s.settings.tip_retention_days)
+    s.drafts.retire_legacy()
+    await s.questions.purge_questions(date.today() - timedelta(days=s.settings.question_retention_days))
     await s.store.wipe()
 
 
 async def reload_knowledge(context: BotContext) -> None:
-    if await context.services.refresh_knowledge():
-        log.info("serving rule revisions up to %d", context.services.knowledge_version)
+    knowledge = context.services.knowledge
+    if await knowledge.refresh():
+        log.info("serving rule revisions up to %d", knowledge.version)
 
 
 async def wipe_if_pending(context: BotContext) -> None:

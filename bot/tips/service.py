@@ -53,6 +53,7 @@ class TipService:
         self.vault = vault
         self.files = files
         self._locator_key = locator_key
+        self.delivering = asyncio.Lock()  # one outbox delivery run at a time, so a notice is not sent twice
         self.draft_keys: set[str] = set()  # who has a draft, so their next message resumes it after a restart
         self._orphans: set[str] = set()  # evidence files nothing named at the last sweep
         self._not_before: dict[int, float] = {}  # notice id -> monotonic time of its next attempt (memory only)

@@ -8,12 +8,13 @@ from bot.presentation.render import rule_text
 from bot.services import Services
 from bot.tg import callbacks
 from bot.tg.common import (
+    Press,
     answer_html,
     answer_keyboard,
     button,
     edit_html,
     label,
-    read_press,
+    pressed,
     reply_html,
     topics_keyboard,
 )
@@ -69,19 +70,15 @@ async def on_cari(update: Update, context: BotContext) -> None:
     await reply_html(update.effective_message, html, InlineKeyboardMarkup(buttons) if buttons else None)
 
 
-async def on_topics_button(update: Update, context: BotContext) -> None:
-    press = await read_press(update, context, callbacks.Topics)
-    if press is None:
-        return
+@pressed(callbacks.Topics)
+async def on_topics_button(update: Update, context: BotContext, press: Press[callbacks.Topics]) -> None:
     await press.query.answer()
     html = press.s.engine.renderer.render("topics.html.j2", lang=press.lang)
     await edit_html(press.message, html, topics_keyboard(press.s, press.lang))
 
 
-async def on_topic_page(update: Update, context: BotContext) -> None:
-    press = await read_press(update, context, callbacks.TopicPage)
-    if press is None:
-        return
+@pressed(callbacks.TopicPage)
+async def on_topic_page(update: Update, context: BotContext, press: Press[callbacks.TopicPage]) -> None:
     s, lang = press.s, press.lang
     topic = s.engine.kb.topics.get(press.button.topic_id)
     if topic is None:
@@ -120,10 +117,8 @@ async def on_topic_page(update: Update, context: BotContext) -> None:
     await edit_html(press.message, html, InlineKeyboardMarkup(rows))
 
 
-async def on_open_rule_from_topic(update: Update, context: BotContext) -> None:
-    press = await read_press(update, context, callbacks.OpenFromTopic)
-    if press is None:
-        return
+@pressed(callbacks.OpenFromTopic)
+async def on_open_rule_from_topic(update: Update, context: BotContext, press: Press[callbacks.OpenFromTopic]) -> None:
     s, lang = press.s, press.lang
     rule = s.engine.kb.rules.get(press.button.rule_id)
     if rule is None:

@@ -12,15 +12,16 @@ import re
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.presentation.render import rule_text
-from bot.services import MAX_QUESTION_CHARS, Services
+from bot.services import MAX_QUESTION_CHARS
 from bot.tg import callbacks
 from bot.tg.common import (
+    Press,
     answer_html,
     answer_keyboard,
     button,
     edit_html,
     label,
-    read_press,
+    pressed,
     reply_html,
     topics_keyboard,
 )
@@ -42,7 +43,7 @@ async def on_private_text(update: Update, context: BotContext) -> None:
         s = context.services  # a reply to a /status prompt whose session is gone: not a question
         await message.reply_text(s.ui("status_reply_lost", context.lang))
         return
-    await answer_question(message, context.services, update, message.text)
+    await answer_question(message, context, message.text)
 
 
 async def on_tanya(update: Update, context: BotContext) -> None:
@@ -52,7 +53,7 @@ async def on_tanya(update: Update, context: BotContext) -> None:
         lang = context.lang
         await update.effective_message.reply_text(s.ui("empty_question", lang))
         return
-    await answer_question(update.effective_message, s, update, question)
+    await answer_question(update.effective_message, context, question)
 
 
 async def on_group_text(update: Update, context: BotContext) -> None:
@@ -72,11 +73,11 @@ async def on_group_text(update: Update, context: BotContext) -> None:
         lang = context.lang
         await message.reply_text(s.ui("group_hint", lang))
         return
-    await answer_question(message, s, update, question)
+    await answer_question(message, context, question)
 
 
-async def answer_question(message: Message, s: Services, update: Update, question: str) -> None:
-    lang = s.language(update.effective_user)
+async def answer_question(message: Message, context: BotContext, question: str) -> None:
+    s, lang = context.services, context.lang
     question = question.strip()
     if receipts.contains_code(question):
         await message.reply_text(s.ui("receipt_in_question", lang))
@@ -107,11 +108,9 @@ async def answer_question(message: Message, s: Services, update: Update, questio
         await reply_html(message, html, topics_keyboard(s, lang))
 
 
-async def on_open_rule(update: Update, context: BotContext) -> None:
+@pressed(callbacks.OpenRule)
+async def on_open_rule(update: Update, context: BotContext, press: Press[callbacks.OpenRule]) -> None:
     """A rule picked from the "maksud Anda" list replaces the list."""
-    press = await read_press(update, context, callbacks.OpenRule)
-    if press is None:
-        return
     rule = press.s.engine.kb.rules.get(press.button.rule_id)
     if rule is None:
         await press.expired()
@@ -121,10 +120,8 @@ async def on_open_rule(update: Update, context: BotContext) -> None:
     await edit_html(press.message, answer_html(press.s, rule, press.lang), keyboard)
 
 
-async def on_vote(update: Update, context: BotContext) -> None:
-    press = await read_press(update, context, callbacks.Vote)
-    if press is None:
-        return
+@pressed(callbacks.Vote)
+async def on_vote(update: Update, context: BotContext, press: Press[callbacks.Vote]) -> None:
     vote = press.button
     rule = press.s.engine.kb.rules.get(vote.rule_id)
     if rule is None or vote.sign not in ("+", "-"):

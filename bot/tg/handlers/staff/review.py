@@ -21,9 +21,8 @@ from telegram.error import BadRequest, TelegramError
 
 from bot.services import Services
 from bot.tg import callbacks
-from bot.tg.common import button, grid, reply_html
+from bot.tg.common import Press, button, grid, pressed, reply_html
 from bot.tg.context import BotContext
-from bot.tg.handlers.staff.admin import admin_press, requires
 from bot.tips.dates import format_date
 from bot.tips.export import to_csv
 from bot.tips.model import STATUSES
@@ -70,7 +69,6 @@ async def _status_argument(update: Update, context: BotContext) -> tuple[Service
     return s, status
 
 
-@requires("tips")
 async def on_tips(update: Update, context: BotContext) -> None:
     found = await _status_argument(update, context)
     if found is None:
@@ -96,10 +94,8 @@ async def _page(s: Services, status: str | None, page: int) -> tuple[str, Inline
     return html, InlineKeyboardMarkup(buttons) if buttons else None
 
 
-async def on_button(update: Update, context: BotContext) -> None:
-    press = await admin_press(update, context, "tips", callbacks.ReviewButton)
-    if press is None:
-        return
+@pressed(callbacks.ReviewButton)
+async def on_button(update: Update, context: BotContext, press: Press[callbacks.ReviewButton]) -> None:
     s, query = press.s, press.query
     action, a, b = press.button.action, press.button.a, press.button.b
     reviewer = update.effective_user.id
@@ -206,7 +202,6 @@ async def _report_from_args(update: Update, context: BotContext, usage: str, min
     return report_id, args[0].upper(), " ".join(args[1:]).strip()
 
 
-@requires("tips")
 async def on_set_status(update: Update, context: BotContext) -> None:
     """/ubahstatus LPR-… status [catatan untuk pelapor]"""
     s = context.services
@@ -248,17 +243,14 @@ async def _write_to_report(update: Update, context: BotContext, kind: str) -> No
     await update.effective_message.reply_text(s.ui(done, "id", public_no=public_no))
 
 
-@requires("tips")
 async def on_note(update: Update, context: BotContext) -> None:
     await _write_to_report(update, context, "note")
 
 
-@requires("tips")
 async def on_ask_reporter(update: Update, context: BotContext) -> None:
     await _write_to_report(update, context, "ask")
 
 
-@requires("tips")
 async def on_export(update: Update, context: BotContext) -> None:
     found = await _status_argument(update, context)
     if found is None:

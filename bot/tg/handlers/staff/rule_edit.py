@@ -46,9 +46,9 @@ from bot.editing.rules import EDIT, RuleError, Unchanged, changed_keys
 from bot.qa.kb import VERDICTS, Entry, Problem, check_entry, rule_item
 from bot.services import Services
 from bot.tg import callbacks
-from bot.tg.common import Press, button, conversation, reply_html
+from bot.tg.authorisation import authorised
+from bot.tg.common import Press, button, conversation, pressed, read_press, reply_html
 from bot.tg.context import BotContext
-from bot.tg.handlers.staff.admin import admin_press, authorised, requires
 
 TEXT, CONFIRM, NOTE = range(3)
 PENDING = "rule_edit"
@@ -71,17 +71,27 @@ class Pending:
 
 def build_conversation() -> ConversationHandler:
     text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
+    press = callbacks.RulesButton.pattern
     return conversation(
-        entry_points=[CallbackQueryHandler(on_start, pattern=r"^R:[ea]:")],
+        entry_points=[CallbackQueryHandler(on_start, pattern=press("ea"))],
         states={
-            TEXT: [MessageHandler(text, on_text), CallbackQueryHandler(on_verdict, pattern=r"^R:v:")],
-            CONFIRM: [MessageHandler(text, on_text), CallbackQueryHandler(on_confirm, pattern=r"^R:s:")],
-            NOTE: [MessageHandler(text, on_note), CallbackQueryHandler(on_no_note, pattern=r"^R:n:")],
+            TEXT: [
+                MessageHandler(text, on_text),
+                CallbackQueryHandler(on_verdict, pattern=press("v")),
+            ],
+            CONFIRM: [
+                MessageHandler(text, on_text),
+                CallbackQueryHandler(on_confirm, pattern=press("s")),
+            ],
+            NOTE: [
+                MessageHandler(text, on_note),
+                CallbackQueryHandler(on_no_note, pattern=press("n")),
+            ],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, on_timeout)],
         },
         fallbacks=[
             CommandHandler("batal", on_cancel, filters=filters.ChatType.PRIVATE),
-            CallbackQueryHandler(on_cancel, pattern=r"^R:x:"),
+            CallbackQueryHandler(on_cancel, pattern=press("x")),
         ],
         allow_reentry=True,
         conversation_timeout=TIMEOUT,
@@ -102,10 +112,8 @@ def _cancel(s: Services) -> InlineKeyboardMarkup:
     return _keyboard(s, ("rules_cancel", callbacks.RulesButton("x")))
 
 
-async def on_start(update: Update, context: BotContext) -> int:
-    press = await admin_press(update, context, "rules", callbacks.RulesButton)
-    if press is None:
-        return ConversationHandler.END
+@pressed(callbacks.RulesButton, otherwise=ConversationHandler.END)
+async def on_start(update: Update, context: BotContext, press: Press[callbacks.RulesButton]) -> int:
     s, render = press.s, press.s.engine.renderer.render
     action, a, b = press.button.action, press.button.a, press.button.b
     if action == "a" and a in s.engine.kb.topics:
@@ -172,7 +180,7 @@ async def _pending_press(
 ) -> tuple[Press, Pending] | None:
     """A button of the conversation, after the role check, if the pending change is `ready` for it; else
     None, and the editor told the button expired."""
-    press = await admin_press(update, context, "rules", callbacks.RulesButton)
+    press = await read_press(update, context, callbacks.RulesButton)
     if press is None:
         return None
     pending = context.user_data.get(PENDING)
@@ -297,7 +305,7 @@ async def _save(update: Update, context: BotContext, s: Services, pending: Pendi
         return ConversationHandler.END
     except RuleError as exc:
         return await _refuse(message, s, exc.reasons, retry=False)
-    await s.refresh_knowledge()
+
     action = {"new": "rule.add", "retire": "rule.retire", "restore": "rule.restore"}.get(pending.action, "rule.edit")
     await audit_change(s, editor, action, pending.base_item, rev.item)
     keyboard = _keyboard(s, ("rules_open", callbacks.RulesButton("o", rev.rule_id)))
@@ -325,7 +333,6 @@ async def on_cancel(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
-@requires("rules")
 async def on_rollback(update: Update, context: BotContext) -> None:
     """/rollback <id> <revision>: that revision's content, saved as the newest revision."""
     s = context.services
@@ -350,7 +357,7 @@ async def on_rollback(update: Update, context: BotContext) -> None:
     except RuleError as exc:
         await _refuse(message, s, exc.reasons, retry=False)
         return
-    await s.refresh_knowledge()
+
     await audit_change(s, update.effective_user.id, "rule.rollback", current.item, rev.item)
     text = s.ui("rules_rolled_back", "id", rule_id=rule_id, old=number, revision=rev.revision)
     await message.reply_text(text, reply_markup=_keyboard(s, ("rules_open", callbacks.RulesButton("o", rule_id))))

@@ -15,9 +15,8 @@ from bot.editing.fields import FIELDS
 from bot.editing.rules import changed_keys
 from bot.services import Services
 from bot.tg import callbacks
-from bot.tg.common import button, edit_html, grid, label, reply_html
+from bot.tg.common import Press, button, edit_html, grid, label, pressed, reply_html
 from bot.tg.context import BotContext
-from bot.tg.handlers.staff.admin import admin_press, requires
 
 HISTORY_SHOWN = 30
 
@@ -97,7 +96,6 @@ async def history_view(s: Services, rule_id: str) -> str | None:
     )  # fmt: skip
 
 
-@requires("rules")
 async def on_rules(update: Update, context: BotContext) -> None:
     """/rules, or /rules <id> to open one rule."""
     s = context.services
@@ -112,7 +110,6 @@ async def on_rules(update: Update, context: BotContext) -> None:
     await reply_html(message, *topics_view(s))
 
 
-@requires("rules")
 async def on_history(update: Update, context: BotContext) -> None:
     """/history <id>"""
     s = context.services
@@ -126,10 +123,8 @@ async def on_history(update: Update, context: BotContext) -> None:
     await reply_html(update.effective_message, html)
 
 
-async def on_button(update: Update, context: BotContext) -> None:
-    press = await admin_press(update, context, "rules", callbacks.RulesButton)
-    if press is None:
-        return
+@pressed(callbacks.RulesButton)
+async def on_button(update: Update, context: BotContext, press: Press[callbacks.RulesButton]) -> None:
     s, query = press.s, press.query
     action, a = press.button.action, press.button.a
     if action == "T":

@@ -10,12 +10,10 @@ from telegram import InputFile, Update
 from bot.admin.stats import compute, questions_chart
 from bot.tg.common import reply_html
 from bot.tg.context import BotContext
-from bot.tg.handlers.staff.admin import requires
 
 DEFAULT_DAYS, MAX_DAYS = 30, 365
 
 
-@requires("stats")
 async def on_stats(update: Update, context: BotContext) -> None:
     s = context.services
     raw = (context.args or [str(DEFAULT_DAYS)])[0]

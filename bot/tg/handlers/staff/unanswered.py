@@ -11,9 +11,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.services import Services
 from bot.tg import callbacks
-from bot.tg.common import Press, button, edit_html, grid, label, reply_html
+from bot.tg.common import Press, button, edit_html, grid, label, pressed, reply_html
 from bot.tg.context import BotContext
-from bot.tg.handlers.staff.admin import admin_press, requires
 
 
 async def _listing(s: Services) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -32,16 +31,13 @@ async def _listing(s: Services) -> tuple[str, InlineKeyboardMarkup | None]:
     return html, InlineKeyboardMarkup(rows) if rows else None
 
 
-@requires("unanswered")
 async def on_unanswered(update: Update, context: BotContext) -> None:
     html, keyboard = await _listing(context.services)
     await reply_html(update.effective_message, html, keyboard)
 
 
-async def on_button(update: Update, context: BotContext) -> None:
-    press = await admin_press(update, context, "unanswered", callbacks.UnansweredButton)
-    if press is None:
-        return
+@pressed(callbacks.UnansweredButton)
+async def on_button(update: Update, context: BotContext, press: Press[callbacks.UnansweredButton]) -> None:
     s, query = press.s, press.query
     action, question_id, arg = press.button.action, press.button.question_id, press.button.arg
     editor = update.effective_user.id
@@ -52,7 +48,6 @@ async def on_button(update: Update, context: BotContext) -> None:
     if action == "a":
         group = await s.unanswered.attach(s.engine, question_id, arg, editor)
         if group is not None:
-            await s.refresh_knowledge()
             await s.admin.audit(editor, "unanswered.attach", arg, None, {"questions": len(group.ids)})
     elif action == "x":
         group = await s.unanswered.dismiss(s.engine, question_id)

@@ -26,7 +26,7 @@ from telegram.ext import (
 
 from bot.services import Services
 from bot.tg import callbacks
-from bot.tg.common import Press, button, conversation, grid, read_press, reply_html
+from bot.tg.common import Press, button, conversation, grid, pressed, reply_html
 from bot.tg.context import BotContext
 from bot.tg.handlers.tips.evidence import download_evidence, has_file, refusal
 from bot.tips.dates import format_date
@@ -142,20 +142,20 @@ async def on_lapor(update: Update, context: BotContext) -> str | int:
     user = update.effective_user
     lang = context.lang
     message = update.effective_message
-    if (draft := await s.tips.load_draft(s.user_key(user))) is not None:
+    if (draft := await s.tips.load_draft(s.drafts.of(user.id))) is not None:
         if draft.step == SENT:
-            return await _receipt_again(message, s, lang, draft, s.user_key(user))
+            return await _receipt_again(message, s, lang, draft, s.drafts.of(user.id))
         keyboard = InlineKeyboardMarkup(
             [[_button(s, lang, "tip_resume", "resume"), _button(s, lang, "tip_new", "new")]]
         )
         await message.reply_text(s.ui("tip_has_draft", lang), reply_markup=keyboard)
         return FILLING
-    if s.report_limit.exhausted(user.id):
-        await message.reply_text(s.ui("tip_limit", lang, limit=s.report_limit.limit))
+    if s.limits.reports.exhausted(user.id):
+        await message.reply_text(s.ui("tip_limit", lang, limit=s.limits.reports.limit))
         return END
     await message.reply_text(s.engine.renderer.render("tips/intro.html.j2", lang=lang))
     draft = Draft(first_message_id=message.message_id)
-    await s.tips.save_draft(s.user_key(user), draft)
+    await s.tips.save_draft(s.drafts.of(user.id), draft)
     await show_step(message, s, draft, lang)
     return FILLING
 
@@ -178,7 +178,7 @@ async def on_input(update: Update, context: BotContext) -> str | int:
     user = update.effective_user
     lang = context.lang
     message = update.effective_message
-    key = s.user_key(user)
+    key = s.drafts.of(user.id)
     draft = await s.tips.load_draft(key)
     if draft is None:
         await message.reply_text(s.ui("tip_draft_gone", lang))
@@ -223,10 +223,8 @@ async def _add_file(message: Message, s: Services, lang: str, key: str, draft: D
 # ---------------------------------------------------------------------- buttons
 
 
-async def on_button(update: Update, context: BotContext) -> str | int:
-    press = await read_press(update, context, callbacks.TipButton)
-    if press is None:
-        return FILLING
+@pressed(callbacks.TipButton, otherwise=FILLING)
+async def on_button(update: Update, context: BotContext, press: Press[callbacks.TipButton]) -> str | int:
     s, lang = press.s, press.lang
     action, value = press.button.action, press.button.value
     if action == "saved":
@@ -234,8 +232,8 @@ async def on_button(update: Update, context: BotContext) -> str | int:
     if action == "cancel":
         await press.query.answer()
         await _retire(press.message)
-        return await cancel(press.message, s, lang, s.user_key(update.effective_user), context)
-    key = s.user_key(update.effective_user)
+        return await cancel(press.message, s, lang, s.drafts.of(update.effective_user.id), context)
+    key = s.drafts.of(update.effective_user.id)
     draft = await s.tips.load_draft(key)
     if draft is None:
         await press.query.answer(s.ui("tip_draft_gone", lang), show_alert=True)
@@ -292,13 +290,13 @@ async def _send(press: Press, context: BotContext, key: str, draft: Draft) -> st
     if not s.form.ready(draft):
         await press.query.answer(s.ui("tip_stale_button", lang), show_alert=True)
         return FILLING
-    if s.report_limit.exhausted(user_id):
+    if s.limits.reports.exhausted(user_id):
         await press.query.answer()
-        await press.message.reply_text(s.ui("tip_limit", lang, limit=s.report_limit.limit))
+        await press.message.reply_text(s.ui("tip_limit", lang, limit=s.limits.reports.limit))
         return FILLING
     await press.query.answer()
     receipt = await s.tips.submit(key, draft)
-    s.report_limit.hit(user_id)
+    s.limits.reports.hit(user_id)
     await _show_receipt(press.message, s, lang, receipt)
     await _retire_quietly(press.message)
     return RECEIPT
@@ -324,7 +322,7 @@ async def _receipt_again(message: Message, s: Services, lang: str, sent: Draft, 
 async def on_receipt_pending(update: Update, context: BotContext) -> str | int:
     s = context.services
     lang = context.lang
-    key = s.user_key(update.effective_user)
+    key = s.drafts.of(update.effective_user.id)
     sent = await s.tips.pending_receipt(key)
     if sent is None:
         return END
@@ -334,7 +332,7 @@ async def on_receipt_pending(update: Update, context: BotContext) -> str | int:
 async def _saved(press: Press, context: BotContext) -> int:
     """The code is saved: forget the user's link to the report, and clear the form from the chat."""
     s, lang = press.s, press.lang
-    key = s.user_key(press.query.from_user)
+    key = s.drafts.of(press.query.from_user.id)
     sent = await s.tips.pending_receipt(key)
     await press.query.answer()
     if sent is None:  # pressed twice, or on an old message
@@ -384,7 +382,7 @@ async def on_cancel(update: Update, context: BotContext) -> str | int:
     """/batal, in the form or after a restart (when the conversation is not in memory any more)."""
     s = context.services
     lang = context.lang
-    return await cancel(update.effective_message, s, lang, s.user_key(update.effective_user), context)
+    return await cancel(update.effective_message, s, lang, s.drafts.of(update.effective_user.id), context)
 
 
 # ---------------------------------------------------------------------- wiring
@@ -398,7 +396,7 @@ class HasDraft(filters.MessageFilter):
         self.s = s
 
     def filter(self, message: Message) -> bool:
-        return message.from_user is not None and self.s.user_key(message.from_user) in self.s.tips.draft_keys
+        return message.from_user is not None and self.s.drafts.of(message.from_user.id) in self.s.tips.draft_keys
 
 
 def build_conversation(s: Services) -> ConversationHandler:

@@ -110,3 +110,11 @@ def test_broken_knowledge_refuses_to_load(broken):
     _edit_first_rule(broken, lambda r: r.update(verdict="?"))
     with pytest.raises(KnowledgeError):
         load_knowledge(broken)
+
+
+def test_the_real_question_corpus_keeps_its_fixed_split_and_provenance():
+    from bench import corpus
+
+    items = corpus.load()
+    assert len(items) >= 240
+    assert corpus.problems(items) == []

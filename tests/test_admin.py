@@ -11,8 +11,10 @@ import json
 import pytest
 
 from bot.cli import main as cli_main
+from bot.tg import callbacks
 from tests.botenv import running_bot
-from tests.tipchat import DESCRIPTION, Chat, data_of, fill_report, jpeg_with_gps
+from tests.chat import Chat, button_of
+from tests.tipchat import DESCRIPTION, fill_report, jpeg_with_gps
 
 OWNER, REVIEWER, EDITOR, STRANGER = 9001, 9002, 9003, 9004
 
@@ -26,11 +28,11 @@ async def env(tmp_path):
 async def submit_report(env) -> tuple[Chat, str]:
     reporter = Chat(env.fake, 6001)
     review = await fill_report(reporter)
-    [evidence] = await reporter.press(review, "L:edit:evidence")
+    [evidence] = await reporter.press(review, callbacks.TipButton("edit", "evidence"))
     [ack] = await reporter.send_photo(jpeg_with_gps())
-    [review] = await reporter.press(ack, "L:done")
-    [receipt] = await reporter.press(review, "L:send")
-    await reporter.press(receipt, "L:saved")
+    [review] = await reporter.press(ack, callbacks.TipButton, action="done")
+    [receipt] = await reporter.press(review, callbacks.TipButton("send"))
+    await reporter.press(receipt, callbacks.TipButton("saved"))
     del evidence
     return reporter, next(line for line in receipt.text.splitlines() if line.count("-") == 3)
 
@@ -73,20 +75,17 @@ async def test_reviewer_handles_a_tip_and_the_reporter_sees_it(env):
 
     [listing] = await reviewer.say("/tips")
     assert "LPR-" in listing.text and "1 laporan" in listing.text
-    [opened] = await reviewer.press(listing, "A:o:")
+    [opened] = await reviewer.press(listing, callbacks.ReviewButton, action="o")
     assert DESCRIPTION[:40] in opened.text and "Kab. Sleman" in opened.text and "instagram.com" in opened.text
-    await env.fake.wait_for(lambda: env.fake.sent(REVIEWER, "sendPhoto"))
-    [photo] = env.fake.sent(REVIEWER, "sendPhoto")
+    [photo] = await reviewer.wait_sent("sendPhoto")
     assert b"Exif" not in photo.params["photo"]["content"][:200] and photo.params["photo"]["content"][:2] == b"\xff\xd8"
     assert not env.fake.sent(method="forwardMessage")
 
     [editor_reply] = await editor.say("/tips")
     assert "tidak saya kenal" in editor_reply.text
-    forged = await stranger.press_for_alert(listing, data_of(listing, "A:o:"))
+    forged = await stranger.press_for_alert(listing, button_of(listing, callbacks.ReviewButton, action="o"))
     assert "kedaluwarsa" in forged
-    assert not env.fake.sent(STRANGER, "sendPhoto") and not [
-        c for c in env.fake.messages_to(STRANGER) if DESCRIPTION[:20] in (c.text or "")
-    ]
+    assert not stranger.sent("sendPhoto") and not [c for c in stranger.messages if DESCRIPTION[:20] in (c.text or "")]
 
     public_no = next(w for w in listing.text.split() if w.startswith("LPR-"))
     await reviewer.say(f"/ubahstatus {public_no} diverifikasi Sedang ditelusuri Bawaslu Kab. Sleman")
@@ -98,12 +97,11 @@ async def test_reviewer_handles_a_tip_and_the_reporter_sees_it(env):
     assert "Diverifikasi" in status.text and "ditelusuri Bawaslu" in status.text and "Jam berapa" in status.text
     assert "laporan lain" not in status.text
 
-    [opened] = await reviewer.press(opened, "A:s:")  # a status button under the report
+    [opened] = await reviewer.press(opened, callbacks.ReviewButton, action="s")  # a status button under the report
     assert "🔒" in opened.text and "laporan lain" in opened.text
 
-    env.fake.send_text(reviewer.user, "/export")  # answered with a document, not a message
-    await env.fake.wait_for(lambda: env.fake.sent(REVIEWER, "sendDocument"))
-    [document] = env.fake.sent(REVIEWER, "sendDocument")
+    reviewer.send("/export")  # answered with a document, not a message
+    [document] = await reviewer.wait_sent("sendDocument")
     rows = list(csv.DictReader(io.StringIO(document.params["document"]["content"].decode("utf-8-sig"))))
     assert rows[0]["public_no"] == public_no and rows[0]["description"] == DESCRIPTION
     assert "instagram.com" in rows[0]["links"] and "Jam berapa" in rows[0]["history"]
@@ -135,18 +133,18 @@ async def test_unanswered_questions_are_grouped_and_taught_to_a_rule(env):
     [listing] = await editor.say("/unanswered")
     assert "“pns caleg”" in listing.text.lower() or "pns caleg" in listing.text.lower()
     assert "2×" in listing.text and "cara daftar CPNS" in listing.text
-    attach = data_of(listing, "U:a:")  # the largest group comes first
+    attach = button_of(listing, callbacks.UnansweredButton, action="a")  # the largest group comes first
     forged = await stranger.press_for_alert(listing, attach)
     assert "kedaluwarsa" in forged
-    rule_id = attach.split(":")[3]
-    [refreshed] = await editor.press(listing, "U:a:")
+    rule_id = attach.arg
+    [refreshed] = await editor.press(listing, callbacks.UnansweredButton, action="a")
     assert "pns caleg" not in refreshed.text.lower() and "cara daftar CPNS" in refreshed.text
     [answer] = await user.say("pns caleg")
     s = env.app.bot_data["services"]
     assert s.engine.matcher.match("pns caleg").status == "answer"
     assert s.engine.matcher.match("pns caleg").candidates[0].rule.id == rule_id
     assert "Apakah jawaban ini membantu" in answer.text
-    [emptied] = await editor.press(refreshed, "U:x:")
+    [emptied] = await editor.press(refreshed, callbacks.UnansweredButton, action="x")
     assert "Tidak ada" in emptied.text
     actions = [e.action for e in await s.admin.recent(50)]
     assert "unanswered.attach" in actions and "unanswered.dismiss" in actions
@@ -157,16 +155,14 @@ async def test_stats_as_text_and_chart(env):
     await submit_report(env)
     user, owner, stranger = Chat(env.fake, 6201), Chat(env.fake, OWNER), Chat(env.fake, STRANGER)
     [answer] = await user.say("boleh gak pns like postingan caleg?")
-    user.fake.press(user.user, user.fake.message_of(answer), data_of(answer, "v:-"))
+    user.tap(answer, callbacks.Vote, sign="-")
     await user.say("cara daftar CPNS")
-    env.fake.send_text(owner.user, "/stats 7")
-    [text] = await owner.replies(1)
+    [text] = await owner.say("/stats 7")
     assert "Pertanyaan:</b> 2" in text.html and "terjawab langsung 50%" in text.text
     assert "Paling sering tidak terjawab" in text.text and "cara daftar cpns" in text.text
     assert "Laporan:</b> 1" in text.html and "Baru: 1" in text.text and "Media sosial 1" in text.text
     assert "DI Yogyakarta 1" in text.text and "/0" not in text.text.split("Penilaian")[0]
-    await env.fake.wait_for(lambda: env.fake.sent(OWNER, "sendPhoto"))
-    [chart] = env.fake.sent(OWNER, "sendPhoto")
+    [chart] = await owner.wait_sent("sendPhoto")
     assert chart.params["photo"]["content"][:8] == b"\x89PNG\r\n\x1a\n"
     [usage] = await owner.say("/stats kemarin")
     assert "/stats" in usage.text

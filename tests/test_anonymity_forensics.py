@@ -14,12 +14,14 @@ import stat
 import pytest
 
 from bot.config import Settings, SettingsError
+from bot.tg import callbacks
 from bot.tg.app import build_application
 from tests.botenv import TOKEN, running_bot
+from tests.chat import Chat, GroupChat
 from tests.fake_telegram import FakeTelegram
 from tests.forensics import findings, seize
 from tests.test_tips_restart import ADMIN_CHAT, BotProcess, identifying_bytes
-from tests.tipchat import DESCRIPTION, Chat, fill_report, jpeg_with_gps
+from tests.tipchat import DESCRIPTION, fill_report, jpeg_with_gps
 
 A, B, C = 8123456789, 5550001234, 6000000042  # two reporters, and someone who only asks and picks English
 NEAR = 300  # ids tried on each side of each reporter's
@@ -37,14 +39,15 @@ async def test_a_copy_of_data_dir_ties_no_account_to_a_sent_report(tmp_path):
     await bot.start()
     try:
         a, b, c = Chat(fake, A, "Sulistyowati", "sulis_rahasia_77"), Chat(fake, B, "Bambang"), Chat(fake, C, "Citra")
+        admin = GroupChat(fake, ADMIN_CHAT)
         [answer] = await c.say("boleh gak pns like postingan caleg?")
         [pick] = await c.say("/bahasa")
-        await c.press(pick, "l:en")
+        await c.press(pick, callbacks.Language("en"))
         del answer
 
-        [evidence_step] = await a.press(await fill_report(a), "L:edit:evidence")
+        [evidence_step] = await a.press(await fill_report(a), callbacks.TipButton("edit", "evidence"))
         [ack] = await a.send_photo(jpeg_with_gps("Sulistyowati"))
-        [review_a] = await a.press(ack, "L:done")
+        [review_a] = await a.press(ack, callbacks.TipButton, action="done")
         assert "1 foto" in review_a.text
         del evidence_step
         review_b = await fill_report(b)  # B's draft is open while A sends
@@ -52,17 +55,17 @@ async def test_a_copy_of_data_dir_ties_no_account_to_a_sent_report(tmp_path):
         bodies = [body for snap in open_drafts.snapshots for body in snap.drafts.values()]
         assert len({k for snap in open_drafts.snapshots for k in snap.drafts}) == 2  # honest: open drafts exist
 
-        [receipt_a] = await a.press(review_a, "L:send")
+        [receipt_a] = await a.press(review_a, callbacks.TipButton("send"))
         sent_unconfirmed = seize(data_dir, tmp_path / "before-confirming")
         # until the code is confirmed its row is linkable with the keys; without them it names nobody
         assert findings(sent_unconfirmed, candidates())
         (sent_unconfirmed.path / "data.key").unlink()
         assert not findings(sent_unconfirmed, candidates())
-        [after_a] = await a.press(receipt_a, "L:saved")
+        [after_a] = await a.press(receipt_a, callbacks.TipButton("saved"))
         assert "hapus" in after_a.text
-        [receipt_b] = await b.press(review_b, "L:send")
-        await b.press(receipt_b, "L:saved")
-        await fake.wait_for(lambda: len(fake.messages_to(ADMIN_CHAT)) >= 2, timeout=30)
+        [receipt_b] = await b.press(review_b, callbacks.TipButton("send"))
+        await b.press(receipt_b, callbacks.TipButton("saved"))
+        await admin.replies(2, timeout=30)
         codes = [next(ln.strip() for ln in r.text.splitlines() if ln.count("-") == 3) for r in (receipt_a, receipt_b)]
         for _ in range(20):  # a few more questions after the reports, as a live server would see
             await c.say("apakah pns boleh jadi anggota partai?")
@@ -107,7 +110,7 @@ async def test_with_data_key_set_nothing_secret_is_written_and_a_wrong_key_refus
     async with running_bot(data_dir, data_key=key, outbox_interval=0.1) as env:
         chat = Chat(env.fake, A)
         review = await fill_report(chat)
-        [receipt] = await chat.press(review, "L:send")
+        [receipt] = await chat.press(review, callbacks.TipButton("send"))
         draft_open = seize(data_dir, tmp_path / "pending")
     assert not (data_dir / "data.key").exists() and not (data_dir / "identity.key").exists()
     # without DATA_KEY even the unconfirmed receipt's row names nobody; with it, it does (until confirmed)

@@ -12,6 +12,7 @@ import bot.tg.app
 from bot.tg import updates
 from bot.tg.handlers.public import questions
 from tests.botenv import running_bot
+from tests.chat import Chat
 
 FLOODER, OTHER = 5001, 5002
 QUESTION = "pns jadi anggota parpol"
@@ -23,10 +24,10 @@ def gate(monkeypatch) -> asyncio.Event:
     opened = asyncio.Event()
     original = questions.answer_question
 
-    async def slow_for_the_flooder(message, s, update, question):
-        if update.effective_chat.id == FLOODER:
+    async def slow_for_the_flooder(message, context, question):
+        if message.chat.id == FLOODER:
             await opened.wait()
-        await original(message, s, update, question)
+        await original(message, context, question)
 
     monkeypatch.setattr(questions, "answer_question", slow_for_the_flooder)
     return opened
@@ -37,20 +38,19 @@ async def _other_chat_is_answered_during_a_flood(tmp_path, gate: asyncio.Event, 
     the other's answer must come while the flooding chat is still stuck on its first. Returns the size of
     the flood and the flooding chat's answers once it is let through."""
     async with running_bot(tmp_path / "data") as env:
-        fake = env.fake
+        flooder, other = Chat(env.fake, FLOODER), Chat(env.fake, OTHER)
         flood = env.app.update_processor.max_concurrent_updates + beyond_slots
         try:
             for _ in range(flood):
-                fake.send_text(fake.user(FLOODER), QUESTION)
-            fake.send_text(fake.user(OTHER), QUESTION)
-            [answer] = await fake.wait_messages(OTHER, 1, timeout=20)
+                flooder.send(QUESTION)
+            [answer] = await other.say(QUESTION, timeout=20)
             assert "DILARANG" in answer.text
-            assert fake.messages_to(FLOODER) == []  # still on its first question
+            assert flooder.messages == []  # still on its first question
         finally:
             gate.set()  # else the Application waits for the flood forever when it stops
-        await fake.wait_messages(FLOODER, min(flood, 1 + updates.MAX_WAITING_PER_CHAT), timeout=60)
+        await flooder.replies(min(flood, 1 + updates.MAX_WAITING_PER_CHAT), timeout=60)
         await asyncio.sleep(0.3)  # nothing more comes
-        return flood, fake.messages_to(FLOODER)
+        return flood, flooder.messages
 
 
 async def test_a_flood_beyond_every_slot_leaves_other_chats_answered_and_is_cut_at_the_queue_bound(

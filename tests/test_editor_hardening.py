@@ -23,10 +23,11 @@ from bot.qa.kb_files import (
     load_yaml,
     read_entries,
 )
+from bot.tg import callbacks
 from bot.tg.handlers.staff import rule_edit
 from tests.botenv import running_bot
+from tests.chat import Chat
 from tests.conftest import KNOWLEDGE
-from tests.tipchat import Chat, data_of
 
 OWNER, EDITOR, USER = 9001, 9003, 6401
 RULE = "kampanye-hadir-pasif"
@@ -176,15 +177,15 @@ async def env(tmp_path):
 
 async def new_rule_prompt(editor: Chat) -> None:
     [topics] = await editor.say("/rules")
-    [topic] = await editor.press(topics, "R:t:kampanye")
-    [template] = await editor.press(topic, "R:a:kampanye")
+    [topic] = await editor.press(topics, callbacks.RulesButton("t", "kampanye"))
+    [template] = await editor.press(topic, callbacks.RulesButton("a", "kampanye"))
     assert "kampanye-contoh-singkat" in template.text
 
 
 async def test_an_alias_bomb_gets_one_short_refusal_and_others_are_still_answered(env):
     editor, user = Chat(env.fake, EDITOR), Chat(env.fake, USER)
     await new_rule_prompt(editor)
-    env.fake.send_text(editor.user, billion_laughs(7))
+    editor.send(billion_laughs(7))
     started = time.monotonic()
     [answer] = await user.say(QUESTION)
     waited = time.monotonic() - started
@@ -193,7 +194,7 @@ async def test_an_alias_bomb_gets_one_short_refusal_and_others_are_still_answere
     assert "Tidak disimpan" in refused.text and "anchor atau alias" in refused.text and "baris 2" in refused.text
     assert len(refused.text) < 400
     await asyncio.sleep(0.5)
-    assert len(env.fake.messages_to(EDITOR)) == editor.seen  # one message, not hundreds
+    assert len(editor.messages) == editor.seen  # one message, not hundreds
     [again] = await editor.say("id: kampanye-bom\nverdict: entahlah\n")  # still in the flow, for a fixed text
     assert "Tidak disimpan" in again.text and "must be one of" in again.text
     s = env.app.bot_data["services"]
@@ -210,7 +211,7 @@ async def test_many_problems_or_too_much_text_still_come_back_as_one_short_messa
     [too_long] = await editor.say("id: kampanye-panjang\ntitle: " + "x" * MAX_TEXT)
     assert "terlalu panjang" in too_long.text and str(MAX_TEXT) in too_long.text and len(too_long.text) < 300
     await asyncio.sleep(0.3)
-    assert len(env.fake.messages_to(EDITOR)) == editor.seen
+    assert len(editor.messages) == editor.seen
 
 
 async def test_an_edit_left_waiting_times_out_unsaved_and_the_editor_is_told(tmp_path, monkeypatch):
@@ -219,19 +220,19 @@ async def test_an_edit_left_waiting_times_out_unsaved_and_the_editor_is_told(tmp
         await Chat(env.fake, OWNER).say(f"/grant {EDITOR} editor")
         editor = Chat(env.fake, EDITOR)
         [view] = await editor.say(f"/rules {RULE}")
-        await editor.press(view, f"R:e:{RULE}:answer")
+        await editor.press(view, callbacks.RulesButton("e", RULE, "answer"))
         [preview] = await editor.say(NEW_ANSWER)
         assert "Pratinjau" in preview.text
         assert rule_edit.PENDING in env.app.user_data[EDITOR]
         [timed_out] = await editor.replies(1, timeout=10)
         assert "tidak disimpan" in timed_out.text and "/rules" in timed_out.text
         assert rule_edit.PENDING not in env.app.user_data[EDITOR]
-        assert "kedaluwarsa" in await editor.press_for_alert(preview, data_of(preview, "R:s"))
+        assert "kedaluwarsa" in await editor.press_for_alert(preview, callbacks.RulesButton("s"))
         [answer] = await editor.say(QUESTION)  # text is a question again, not a new answer
         assert NEW_ANSWER not in answer.text and "Hadir di kampanye" in answer.text
 
         [view] = await editor.say(f"/rules {RULE}")  # waiting for the text itself times out too
-        await editor.press(view, f"R:e:{RULE}:title")
+        await editor.press(view, callbacks.RulesButton("e", RULE, "title"))
         [timed_out] = await editor.replies(1, timeout=10)
         assert "tidak disimpan" in timed_out.text
         assert rule_edit.PENDING not in env.app.user_data[EDITOR]

@@ -12,11 +12,13 @@ import pytest
 from PIL import Image
 
 import bot.tg.handlers.tips.evidence as handler_evidence
+from bot.tg import callbacks
 from bot.tips import receipts
 from bot.tips.evidence import EvidenceError, check_content, clean_file, sniff, strip_image
 from tests.botenv import running_bot
+from tests.chat import Chat
 from tests.fake_telegram import Call
-from tests.tipchat import Chat, fill_report, jpeg_with_gps
+from tests.tipchat import fill_report, jpeg_with_gps
 
 OWNER, REVIEWER = 9101, 9102
 
@@ -45,15 +47,15 @@ async def at_evidence_step(env, user_id: int) -> tuple[Chat, Call]:
     """A reporter who filled in the form and went back to the evidence step from the summary (and that step)."""
     chat = Chat(env.fake, user_id)
     review = await fill_report(chat, evidence=False)
-    [step] = await chat.press(review, "L:edit:evidence")
+    [step] = await chat.press(review, callbacks.TipButton("edit", "evidence"))
     return chat, step
 
 
 async def submit(chat: Chat, last) -> str:
-    [review] = await chat.press(last, "L:done")
-    [receipt] = await chat.press(review, "L:send")
+    [review] = await chat.press(last, callbacks.TipButton, action="done")
+    [receipt] = await chat.press(review, callbacks.TipButton("send"))
     [code] = [line.strip() for line in receipt.text.splitlines() if receipts.PATTERN.fullmatch(line.strip())]
-    await chat.press(receipt, "L:saved")
+    await chat.press(receipt, callbacks.TipButton("saved"))
     return code
 
 
@@ -81,12 +83,11 @@ async def test_gps_photo_sent_as_a_pdf_is_cleaned_before_storage_and_review(env)
     owner, reviewer = Chat(env.fake, OWNER), Chat(env.fake, REVIEWER)
     await owner.say(f"/grant {REVIEWER} reviewer")
     [listing] = await reviewer.say("/tips")
-    await reviewer.press(listing, "A:o:")
-    await env.fake.wait_for(lambda: env.fake.sent(REVIEWER, "sendPhoto"))
-    [photo] = env.fake.sent(REVIEWER, "sendPhoto")
+    await reviewer.press(listing, callbacks.ReviewButton, action="o")
+    [photo] = await reviewer.wait_sent("sendPhoto")
     upload = photo.params["photo"]
     assert upload["filename"].endswith(".jpg") and b"Exif" not in upload["content"] and b"Budi" not in upload["content"]
-    assert not env.fake.sent(REVIEWER, "sendDocument")
+    assert not reviewer.sent("sendDocument")
 
 
 async def test_other_image_formats_and_fake_pdfs_or_videos_are_refused(env):
@@ -101,7 +102,7 @@ async def test_other_image_formats_and_fake_pdfs_or_videos_are_refused(env):
     for content, mime in ((b"Bukan PDF, hanya teks biasa.", "application/pdf"), (b"\x00" * 64, "video/mp4")):
         [mismatch] = await chat.send_document(content, mime)
         assert "tidak cocok dengan jenisnya" in mismatch.text, mime
-    [review] = await chat.press(step, "L:done")
+    [review] = await chat.press(step, callbacks.TipButton, action="done")
     assert "Bukti:</b> tidak ada" in review.html
 
 
@@ -123,8 +124,7 @@ async def test_a_file_without_a_size_is_still_held_to_20_mb(env):
     chat, _ = await at_evidence_step(env, 7004)
     f = env.fake.add_file(b"%PDF-" + b"\0" * (20 * 1024 * 1024))
     del f["file_size"]  # optional in the Bot API
-    env.fake.send_text(chat.user, None, document={**f, "mime_type": "application/pdf", "file_name": "besar.pdf"})
-    [big] = await chat.replies(1)
+    [big] = await chat.say(None, document={**f, "mime_type": "application/pdf", "file_name": "besar.pdf"})
     assert "20 MB" in big.text
 
 

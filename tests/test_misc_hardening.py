@@ -19,8 +19,8 @@ from bot.qa.text import WORD_CACHE_SIZE, Lexicon, Normaliser
 from bot.storage.questions import QuestionStore
 from bot.tg import callbacks
 from tests.botenv import running_bot
+from tests.chat import Chat
 from tests.conftest import KNOWLEDGE
-from tests.tipchat import Chat
 
 OWNER, OTHER_OWNER = 9101, 9102
 EXPIRED = "kedaluwarsa"
@@ -33,11 +33,9 @@ async def env(tmp_path):
 
 
 async def test_inline_results_are_personal_so_each_language_gets_its_own(env):
-    fake = env.fake
-    fake.inline(fake.user(7001, lang="id"), "pns like postingan caleg")
-    fake.inline(fake.user(7002, lang="en"), "pns like postingan caleg")
-    await fake.wait_for(lambda: len(fake.sent(method="answerInlineQuery")) >= 2)
-    calls = fake.sent(method="answerInlineQuery")
+    indonesian, english = Chat(env.fake, 7001, lang="id"), Chat(env.fake, 7002, lang="en")
+    asked = [(chat, chat.send_inline("pns like postingan caleg")) for chat in (indonesian, english)]
+    calls = [await chat.inline_answer(query_id) for chat, query_id in asked]
     assert all(str(c.params.get("is_personal")).lower() == "true" for c in calls)
     texts = {c.params["results"][0]["input_message_content"]["message_text"] for c in calls}
     assert len(texts) == 2  # the same query, answered in two languages
@@ -73,14 +71,15 @@ async def test_two_stats_at_once_both_get_a_valid_chart_without_pyplot(env, monk
         raise AssertionError("pyplot's current figure is one global state shared by every thread")
 
     monkeypatch.setattr(plt, "figure", shared_state)
-    fake = env.fake
-    await Chat(fake, 7020).say("pns jadi anggota parpol")
-    await Chat(fake, 7021).say("cara daftar CPNS")
-    fake.send_text(fake.user(OWNER), "/stats 7")
-    fake.send_text(fake.user(OTHER_OWNER), "/stats 30")
-    await fake.wait_for(lambda: fake.sent(OWNER, "sendPhoto") and fake.sent(OTHER_OWNER, "sendPhoto"), timeout=30)
-    for owner in (OWNER, OTHER_OWNER):
-        [chart] = fake.sent(owner, "sendPhoto")
+    await Chat(env.fake, 7020).say("pns jadi anggota parpol")
+    await Chat(env.fake, 7021).say("cara daftar CPNS")
+    owners = Chat(env.fake, OWNER), Chat(env.fake, OTHER_OWNER)
+    owners[0].send("/stats 7")
+    owners[1].send("/stats 30")
+    for owner in owners:
+        await owner.wait_sent("sendPhoto", timeout=30)
+    for owner in owners:
+        [chart] = owner.sent("sendPhoto")
         with Image.open(io.BytesIO(chart.params["photo"]["content"])) as img:
             assert img.format == "PNG" and img.size == (880, 385)
             img.verify()
@@ -88,7 +87,8 @@ async def test_two_stats_at_once_both_get_a_valid_chart_without_pyplot(env, monk
 
 async def test_unanswered_grouping_runs_off_the_event_loop(env, monkeypatch):
     """While /unanswered groups 2,000 questions, another user's question is answered."""
-    fake, questions = env.fake, QuestionStore(env.app.bot_data["services"].store)
+    questions = QuestionStore(env.app.bot_data["services"].store)
+    owner, user = Chat(env.fake, OWNER), Chat(env.fake, 7030)
     for i in range(2000):
         await questions.record_question(f"pertanyaan nomor {i} tentang hal {i * 7919 % 1000}", "none", None, 0.0, "id")
     started, answered_meanwhile = threading.Event(), threading.Event()
@@ -98,17 +98,17 @@ async def test_unanswered_grouping_runs_off_the_event_loop(env, monkeypatch):
         started.set()
         deadline = time.monotonic() + 15  # if this blocked the loop, the answer cannot come at all
         while time.monotonic() < deadline:
-            if fake.messages_to(7030):
+            if user.messages:
                 answered_meanwhile.set()
                 break
             time.sleep(0.01)
         return real_cluster(*args, **kwargs)
 
     monkeypatch.setattr(unanswered, "cluster", cluster_that_waits_for_the_other_answer)
-    fake.send_text(fake.user(OWNER), "/unanswered")
+    owner.send("/unanswered")
     assert await asyncio.to_thread(started.wait, 15)
-    fake.send_text(fake.user(7030), "pns jadi anggota parpol")
-    [listing] = await fake.wait_messages(OWNER, 1, timeout=30)
+    user.send("pns jadi anggota parpol")
+    [listing] = await owner.replies(1, timeout=30)
     assert answered_meanwhile.is_set()
     assert "pertanyaan nomor" in listing.text
 

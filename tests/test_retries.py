@@ -13,6 +13,7 @@ from telegram.request import HTTPXRequest
 
 from bot.tg.ratelimit import is_safe_to_retry
 from tests.botenv import TOKEN, running_bot
+from tests.chat import Chat
 from tests.fake_telegram import FakeTelegram
 
 QUESTION = "pns jadi anggota parpol"
@@ -24,17 +25,17 @@ async def env(tmp_path):
         yield bot_env
 
 
-def answers_sent(fake: FakeTelegram, chat_id: int) -> list:
-    return [c for c in fake.messages_to(chat_id) if c.method == "sendMessage" and "DILARANG" in (c.text or "")]
+def answers_sent(chat: Chat) -> list:
+    return [c for c in chat.messages if c.method == "sendMessage" and "DILARANG" in (c.text or "")]
 
 
 async def test_a_reply_answered_after_the_read_timeout_is_not_sent_again(env):
     fake = env.fake
     fake.fail("sendMessage", "stall", chat_id=4001)  # Telegram shows the reply, but answers after 6 s
-    fake.send_text(fake.user(4001), QUESTION)
-    await fake.wait_messages(4001, 1, timeout=30)
+    chat = Chat(fake, 4001)
+    await chat.say(QUESTION, timeout=30)
     await asyncio.sleep(fake.stall_seconds + 1.0)  # the client gave up at 5 s; a retry would come now
-    assert len(answers_sent(fake, 4001)) == 1
+    assert len(answers_sent(chat)) == 1
     # exactly one call: no second copy of the answer, and no "an error occurred" after an answer arrived
     assert len([c for c in fake.calls if c.method == "sendMessage" and str(c.params.get("chat_id")) == "4001"]) == 1
 
@@ -43,10 +44,11 @@ async def test_bad_gateway_and_a_dropped_connection_are_retried(env):
     fake = env.fake
     fake.fail("sendMessage", "502", chat_id=4002)
     fake.fail("sendMessage", "drop", chat_id=4002)
-    fake.send_text(fake.user(4002), QUESTION)
-    await fake.wait_for(lambda: answers_sent(fake, 4002), timeout=30)
+    chat = Chat(fake, 4002)
+    chat.send(QUESTION)
+    await fake.wait_for(lambda: answers_sent(chat), timeout=30)
     await asyncio.sleep(0.3)
-    assert len(answers_sent(fake, 4002)) == 1
+    assert len(answers_sent(chat)) == 1
     assert [c.error for c in fake.calls if c.error and c.error.startswith("fault")] == ["fault 502", "fault drop"]
 
 

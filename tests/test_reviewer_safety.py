@@ -9,10 +9,12 @@ from contextlib import closing
 
 import pytest
 
+from bot.tg import callbacks
 from bot.tips import receipts
 from tests.botenv import running_bot
+from tests.chat import Chat
 from tests.test_evidence_checks import MINIMAL_PDF, image_bytes
-from tests.tipchat import Chat, fill_report, jpeg_with_gps
+from tests.tipchat import fill_report, jpeg_with_gps
 
 OWNER, REVIEWER = 9201, 9202
 WARNING_ID = "Petugas tidak akan pernah meminta identitas Anda, atau meminta Anda membuka tautan atau bot lain."
@@ -30,14 +32,14 @@ async def reported(env, user_id: int, files: list[tuple[bytes, str]] = ()) -> tu
     chat = Chat(env.fake, user_id)
     review = await fill_report(chat, evidence=False)
     if files:
-        [last] = await chat.press(review, "L:edit:evidence")
+        [last] = await chat.press(review, callbacks.TipButton("edit", "evidence"))
         for content, mime in files:
             [last] = await chat.send_document(content, mime)
-        [review] = await chat.press(last, "L:done")
-    [receipt] = await chat.press(review, "L:send")
+        [review] = await chat.press(last, callbacks.TipButton, action="done")
+    [receipt] = await chat.press(review, callbacks.TipButton("send"))
     [code] = [line.strip() for line in receipt.text.splitlines() if receipts.PATTERN.fullmatch(line.strip())]
     [public_no] = [w for w in receipt.text.split() if w.startswith("LPR-")]
-    await chat.press(receipt, "L:saved")
+    await chat.press(receipt, callbacks.TipButton("saved"))
     return chat, code, public_no.strip(".,:")
 
 
@@ -116,22 +118,22 @@ async def test_every_evidence_item_reaches_the_reviewer(env):
             and str(c.params.get("chat_id")) == str(REVIEWER)
         ]  # fmt: skip
 
-    await reviewer.press(listing, "A:o:")
+    await reviewer.press(listing, callbacks.ReviewButton, action="o")
     await env.fake.wait_for(lambda: len(delivered()) == 3)
-    [photo] = env.fake.sent(REVIEWER, "sendPhoto")
+    [photo] = reviewer.sent("sendPhoto")
     assert photo.params["caption"] == f"{public_no}-bukti-2"
-    documents = [c.params["document"]["filename"] for c in env.fake.sent(REVIEWER, "sendDocument")]
+    documents = [c.params["document"]["filename"] for c in reviewer.sent("sendDocument")]
     assert documents == [f"{public_no}-bukti-1.png", f"{public_no}-bukti-3.pdf"]
     assert not [c for c in env.fake.calls if c.method == "sendPhoto" and not c.ok]  # never tried as a photo
 
     env.fake.fail("sendDocument", "400")  # the first file fails for good; the others still arrive
-    [_opened, failed] = await reviewer.press(listing, "A:o:", count=2)
+    [_opened, failed] = await reviewer.press(listing, callbacks.ReviewButton, action="o", count=2)
     assert f"{public_no}-bukti-1" in failed.text and "gagal dikirim" in failed.text
     assert len(failed.text.splitlines()) == 1
     await env.fake.wait_for(lambda: len(delivered()) == 5)
     assert delivered()[3:] == [f"{public_no}-bukti-2", f"{public_no}-bukti-3"]
 
     env.fake.fail("sendPhoto", "400")  # a photo Telegram will not take is sent as a document
-    await reviewer.press(listing, "A:o:")
+    await reviewer.press(listing, callbacks.ReviewButton, action="o")
     await env.fake.wait_for(lambda: len(delivered()) == 8)
-    assert env.fake.sent(REVIEWER, "sendDocument")[-2].params["caption"] == f"{public_no}-bukti-2"
+    assert reviewer.sent("sendDocument")[-2].params["caption"] == f"{public_no}-bukti-2"

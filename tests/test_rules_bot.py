@@ -11,8 +11,10 @@ import yaml
 
 from bot.cli import main as cli_main
 from bot.qa.kb_files import dump_rules
+from bot.tg import callbacks
+from bot.tg.callbacks import RulesButton
 from tests.botenv import running_bot
-from tests.tipchat import Chat, buttons, data_of
+from tests.chat import Chat, button_of, buttons
 
 OWNER, REVIEWER, EDITOR, STRANGER, USER = 9001, 9002, 9003, 9004, 6301
 RULE = "kampanye-hadir-pasif"
@@ -37,14 +39,14 @@ async def open_rule(editor: Chat, rule_id: str = RULE):
 
 async def edit_field(editor: Chat, field: str, text: str, rule_id: str = RULE):
     view = await open_rule(editor, rule_id)
-    await editor.press(view, f"R:e:{rule_id}:{field}")
+    await editor.press(view, RulesButton("e", rule_id, field))
     return await editor.say(text)
 
 
 async def save(editor: Chat, preview, note: str | None = None):
-    [ask_note] = await editor.press(preview, "R:s")
+    [ask_note] = await editor.press(preview, RulesButton("s"))
     if note is None:
-        [saved] = await editor.press(ask_note, "R:n")
+        [saved] = await editor.press(ask_note, RulesButton("n"))
     else:
         [saved] = await editor.say(note)
     return saved
@@ -60,9 +62,9 @@ async def test_rule_commands_for_each_role(env):
     for chat in (owner, editor):
         [topics] = await chat.say("/rules")
         assert "Aturan per topik" in topics.text and "78 aktif" in topics.text
-        [topic] = await chat.press(topics, "R:t:kampanye")
+        [topic] = await chat.press(topics, RulesButton("t", "kampanye"))
         assert RULE in topic.text
-        [view] = await chat.press(topic, f"R:o:{RULE}")
+        [view] = await chat.press(topic, RulesButton("o", RULE))
         assert "revisi 1" in view.text and "Dasar hukum" in view.text
         [history] = await chat.say(f"/history {RULE}")
         assert "r1" in history.text and "dibuat" in history.text
@@ -71,7 +73,9 @@ async def test_rule_commands_for_each_role(env):
     [help_] = await editor.say("/admin")
     assert "/rules" in help_.text and "/rollback" in help_.text
     view = await open_rule(editor)
-    for forged in (f"R:o:{RULE}:", f"R:e:{RULE}:answer", "R:s::", f"R:v:{RULE}:boleh", "R:t:kampanye:"):
+    forged_buttons = (RulesButton("o", RULE), RulesButton("e", RULE, "answer"), RulesButton("s"),
+                      RulesButton("v", RULE, "boleh"), RulesButton("t", "kampanye"))  # fmt: skip
+    for forged in forged_buttons:
         assert "kedaluwarsa" in await stranger.press_for_alert(view, forged)
         assert "kedaluwarsa" in await reviewer.press_for_alert(view, forged)
     s = env.app.bot_data["services"]
@@ -118,14 +122,14 @@ async def test_a_bad_edit_is_refused_with_the_reason_and_nothing_saved(env):
 async def test_verdict_and_basis_edits(env):
     editor = Chat(env.fake, EDITOR)
     view = await open_rule(editor)
-    [prompt] = await editor.press(view, f"R:e:{RULE}:verdict")
-    [preview] = await editor.press(prompt, f"R:v:{RULE}:boleh")
+    [prompt] = await editor.press(view, RulesButton("e", RULE, "verdict"))
+    [preview] = await editor.press(prompt, RulesButton("v", RULE, "boleh"))
     assert "✅ BOLEH" in preview.text
     await save(editor, preview)
     s = env.app.bot_data["services"]
     assert s.engine.kb.rules[RULE].verdict == "boleh"
     view = await open_rule(editor)
-    [prompt] = await editor.press(view, f"R:e:{RULE}:basis")
+    [prompt] = await editor.press(view, RulesButton("e", RULE, "basis"))
     current = prompt.text.split("Sekarang:")[1].split("Satu dasar")[0].strip()
     [preview] = await editor.say(current + "\npp-42-2004 | Pasal 11 | kutipan yang belum dicek")
     assert "belum dicocokkan" in preview.text and "1 dasar hukum baru" in preview.text
@@ -155,7 +159,7 @@ async def test_rollback_restores_a_revision(env):
 async def test_retire_and_restore(env):
     editor, user = Chat(env.fake, EDITOR), Chat(env.fake, USER)
     view = await open_rule(editor)
-    [preview] = await editor.press(view, f"R:e:{RULE}:retire")
+    [preview] = await editor.press(view, RulesButton("e", RULE, "retire"))
     assert "dipensiunkan" in preview.text
     [hint] = await editor.say("pensiunkan saja")  # text while a retirement waits for 💾
     assert "Simpan" in hint.text
@@ -164,7 +168,7 @@ async def test_retire_and_restore(env):
     assert RULE not in str(buttons(answer)) and "Hadir di kampanye hanya untuk mendengarkan" not in answer.text
     view = await open_rule(editor)
     assert "Dipensiunkan" in view.text
-    [preview] = await editor.press(view, f"R:e:{RULE}:restore")
+    [preview] = await editor.press(view, RulesButton("e", RULE, "restore"))
     await save(editor, preview)
     [answer] = await user.say(QUESTION)
     assert "Hadir di kampanye hanya untuk mendengarkan" in answer.text
@@ -173,8 +177,8 @@ async def test_retire_and_restore(env):
 async def test_a_new_rule_written_from_the_template(env):
     editor, user = Chat(env.fake, EDITOR), Chat(env.fake, USER)
     [topics] = await editor.say("/rules")
-    [topic] = await editor.press(topics, "R:t:kampanye")
-    [template] = await editor.press(topic, "R:a:kampanye")
+    [topic] = await editor.press(topics, RulesButton("t", "kampanye"))
+    [template] = await editor.press(topic, RulesButton("a", "kampanye"))
     text = template.text.split("kirim kembali sebagai satu pesan.")[1]
     assert "id: kampanye-contoh-singkat" in text
     item = {
@@ -235,11 +239,11 @@ async def test_unanswered_question_attached_to_any_rule(env):
     editor, user = Chat(env.fake, EDITOR), Chat(env.fake, USER)
     await user.say("pns boleh jadi juri lomba mewarnai capres")
     [listing] = await editor.say("/unanswered")
-    [topics] = await editor.press(listing, "U:t:")
+    [topics] = await editor.press(listing, callbacks.UnansweredButton, action="t")
     assert "pns boleh jadi juri lomba mewarnai capres" in topics.text
-    [rules] = await editor.press(topics, "U:p:")
-    target = data_of(rules, "U:a:").split(":")[3]
-    [done] = await editor.press(rules, "U:a:")
+    [rules] = await editor.press(topics, callbacks.UnansweredButton, action="p")
+    target = button_of(rules, callbacks.UnansweredButton, action="a").arg
+    [done] = await editor.press(rules, callbacks.UnansweredButton, action="a")
     assert "pns boleh jadi juri lomba mewarnai capres" not in done.text
     s = env.app.bot_data["services"]
     assert s.engine.matcher.match("pns boleh jadi juri lomba mewarnai capres").candidates[0].rule.id == target
@@ -249,18 +253,18 @@ async def test_unanswered_question_attached_to_any_rule(env):
 async def test_rule_screen_buttons(env):
     editor = Chat(env.fake, EDITOR)
     view = await open_rule(editor)
-    [answer] = await editor.press(view, f"R:p:{RULE}")
+    [answer] = await editor.press(view, RulesButton("p", RULE))
     assert "Hadir di kampanye hanya untuk mendengarkan" in answer.text and "Apakah jawaban" not in answer.text
-    [history] = await editor.press(view, f"R:h:{RULE}")
+    [history] = await editor.press(view, RulesButton("h", RULE))
     assert "Riwayat" in history.text and "r1" in history.text
-    [topic] = await editor.press(view, "R:t:kampanye")
-    [topics] = await editor.press(topic, "R:T")
+    [topic] = await editor.press(view, RulesButton("t", "kampanye"))
+    [topics] = await editor.press(topic, RulesButton("T"))
     assert "Aturan per topik" in topics.text
-    [view] = await editor.press(answer, f"R:o:{RULE}")
-    [prompt] = await editor.press(view, f"R:e:{RULE}:answer")
+    [view] = await editor.press(answer, RulesButton("o", RULE))
+    [prompt] = await editor.press(view, RulesButton("e", RULE, "answer"))
     assert "Ubah Jawaban" in prompt.text and "Sekarang:" in prompt.text
-    [cancelled] = await editor.press(prompt, "R:x")
+    [cancelled] = await editor.press(prompt, RulesButton("x"))
     assert "Dibatalkan" in cancelled.text
     [question] = await editor.say(QUESTION)  # after cancelling, text is a question again
     assert "Hadir di kampanye hanya untuk mendengarkan" in question.text
-    assert "kedaluwarsa" in await editor.press_for_alert(prompt, "R:s::")  # an old button of a closed edit
+    assert "kedaluwarsa" in await editor.press_for_alert(prompt, RulesButton("s"))  # an old button of a closed edit

@@ -14,6 +14,7 @@ import httpx
 from bot.config import Settings
 from bot.tg.app import build_application
 from tests.botenv import TOKEN
+from tests.chat import Chat
 from tests.conftest import ROOT
 from tests.fake_telegram import FakeTelegram
 
@@ -39,8 +40,7 @@ async def test_main_runs_the_bot_and_stops_cleanly_on_sigterm(tmp_path):
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     try:
-        fake.send_text(fake.user(3001), "pns jadi anggota parpol")
-        [reply] = await fake.wait_messages(3001, 1, timeout=60)
+        [reply] = await Chat(fake, 3001).say("pns jadi anggota parpol", timeout=60)
         assert "DILARANG" in reply.text
         proc.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(proc.communicate(), timeout=30)
@@ -68,6 +68,7 @@ async def test_webhook_mode_with_secret_token(tmp_path):
         listen="127.0.0.1", port=port, url_path="telegram",
         webhook_url="https://bot.example.org/telegram", secret_token="s3cret-token",
     )  # fmt: skip
+    chat = Chat(fake, 3101)  # its message comes over the webhook, not from the fake
     try:
         [hook] = fake.sent(method="setWebhook")
         assert hook.params["url"] == "https://bot.example.org/telegram"
@@ -76,7 +77,7 @@ async def test_webhook_mode_with_secret_token(tmp_path):
             "update_id": 1,
             "message": {
                 "message_id": 1, "date": 0, "text": "pns jadi anggota parpol",
-                "from": fake.user(3101), "chat": {"id": 3101, "type": "private"},
+                "from": chat.user, "chat": {"id": 3101, "type": "private"},
             },
         }  # fmt: skip
         async with httpx.AsyncClient() as client:
@@ -89,7 +90,7 @@ async def test_webhook_mode_with_secret_token(tmp_path):
                 headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "s3cret-token"},
             )
             assert ok.status_code == 200
-        [reply] = await fake.wait_messages(3101, 1)
+        [reply] = await chat.replies(1)
         assert "DILARANG" in reply.text
     finally:
         await app.updater.stop()

@@ -10,9 +10,11 @@ import pytest
 from PIL import Image
 
 from bot.tg.app import configure_logging
+from bot.tg.callbacks import FollowUp, TipButton
 from bot.tips import receipts
 from tests.botenv import running_bot
-from tests.tipchat import DESCRIPTION, Chat, buttons, data_of, fill_report, jpeg_with_gps
+from tests.chat import Chat, GroupChat, button_of, buttons, datas, find
+from tests.tipchat import DESCRIPTION, fill_report, jpeg_with_gps
 
 ADMIN_CHAT = -100777
 
@@ -33,26 +35,26 @@ def code_in(receipt) -> str:
 
 
 async def send_and_confirm(chat: Chat, review) -> str:
-    [receipt] = await chat.press(review, "L:send")
+    [receipt] = await chat.press(review, TipButton("send"))
     assert "Laporan diterima" in receipt.text and "LPR-" in receipt.text
-    [after] = await chat.press(receipt, "L:saved")
+    [after] = await chat.press(receipt, TipButton("saved"))
     assert "7 hari kerja" in after.text and "7 hari kalender" in after.text and "KASN" in after.text
     return code_in(receipt)
 
 
 async def test_full_report_with_every_optional_step_taken(env):
-    chat = Chat(env.fake, 5001)
+    chat, admin = Chat(env.fake, 5001), GroupChat(env.fake, ADMIN_CHAT)
     intro, category = await chat.say("/lapor", count=2)
     assert "tidak menyimpan" in intro.text and "Langkah 1/7" in category.text
-    assert any(b["callback_data"] == "L:c:lainnya" for b in buttons(category))
-    [election] = await chat.press(category, "L:c:kampanye")
+    assert TipButton("c", "lainnya").pack() in datas(category)
+    [election] = await chat.press(category, TipButton("c", "kampanye"))
     assert "✅ Kampanye" in election.text
-    [who] = await chat.press(election, "L:e:pemilu")
+    [who] = await chat.press(election, TipButton("e", "pemilu"))
     [province] = await chat.say("Camat Contoh, Kecamatan Contoh")
-    assert len([b for b in buttons(province) if b["callback_data"].startswith("L:p:")]) == 39
+    assert len(find(province, TipButton, action="p")) == 39
     [regency] = await chat.say("Jawa Timur")  # typed instead of pressed
     [date] = await chat.say("Kota Malang")
-    [description] = await chat.press(date, "L:d:1")
+    [description] = await chat.press(date, TipButton("d", "1"))
     [evidence] = await chat.say(DESCRIPTION)
     [photo_ack] = await chat.send_photo(jpeg_with_gps())
     assert "metadata" in photo_ack.text.lower() and "1/10" in photo_ack.text
@@ -60,7 +62,7 @@ async def test_full_report_with_every_optional_step_taken(env):
     assert "⚠️" in pdf_ack.text and "2/10" in pdf_ack.text
     [link_ack] = await chat.say("https://x.com/contoh/status/1 dan https://youtu.be/abc")
     assert "4/10" in link_ack.text
-    [review] = await chat.press(link_ack, "L:done")
+    [review] = await chat.press(link_ack, TipButton, action="done")
     for expected in ("Kampanye", "Pemilu", "Camat Contoh", "Kota Malang, Jawa Timur", "1 foto, 1 dokumen, 2 tautan"):
         assert expected in review.text
     assert "https://youtu.be/abc" in review.text
@@ -75,8 +77,8 @@ async def test_full_report_with_every_optional_step_taken(env):
     stored = await s.tips.files.read(photo["file"])
     img = Image.open(io.BytesIO(stored))
     assert not img.getexif() and b"Budi" not in stored  # the EXIF test: no GPS, no owner
-    await env.fake.wait_for(lambda: env.fake.messages_to(ADMIN_CHAT))
-    [notice] = env.fake.messages_to(ADMIN_CHAT)
+    await admin.replies(1)
+    [notice] = admin.messages
     assert "LPR-" in notice.text and "Kampanye" in notice.text and "Kota Malang, Jawa Timur" in notice.text
     assert DESCRIPTION[:30] not in notice.text
     assert not env.fake.sent(method="forwardMessage")
@@ -85,14 +87,14 @@ async def test_full_report_with_every_optional_step_taken(env):
 async def test_report_with_every_optional_step_skipped(env):
     chat = Chat(env.fake, 5002)
     _intro, category = await chat.say("/lapor", count=2)
-    [election] = await chat.press(category, "L:c:lainnya")
-    [who] = await chat.press(election, "L:e:tidak_tahu")
-    [province] = await chat.press(who, "L:skip")
-    [regency] = await chat.press(province, "L:p:ln")
-    [date] = await chat.press(regency, "L:skip")
+    [election] = await chat.press(category, TipButton("c", "lainnya"))
+    [who] = await chat.press(election, TipButton("e", "tidak_tahu"))
+    [province] = await chat.press(who, TipButton, action="skip")
+    [regency] = await chat.press(province, TipButton("p", "ln"))
+    [date] = await chat.press(regency, TipButton, action="skip")
     await chat.say("hari ini")
     [evidence] = await chat.say(DESCRIPTION)
-    [review] = await chat.press(evidence, "L:done")
+    [review] = await chat.press(evidence, TipButton, action="done")
     assert "(tidak diisi)" in review.text and "Bukti:</b> tidak ada" in review.html
     del date
     code = await send_and_confirm(chat, review)
@@ -103,21 +105,21 @@ async def test_report_with_every_optional_step_skipped(env):
 async def test_edit_from_review_and_back_button(env):
     chat = Chat(env.fake, 5003)
     review = await fill_report(chat)
-    [date] = await chat.press(review, "L:edit:date")
+    [date] = await chat.press(review, TipButton("edit", "date"))
     assert "Kembali ke ringkasan" in str(buttons(date))
     [again] = await chat.say("1 Oktober 2026")
     assert "1 Oktober 2026" in again.text and "Periksa laporan" in again.text
-    [description] = await chat.press(again, "L:edit:description")
-    [unchanged] = await chat.press(description, "L:back")
+    [description] = await chat.press(again, TipButton("edit", "description"))
+    [unchanged] = await chat.press(description, TipButton, action="back")
     assert "Periksa laporan" in unchanged.text
-    alert = await chat.press_for_alert(description, data_of(description, "L:back"))
+    alert = await chat.press_for_alert(description, button_of(description, TipButton, action="back"))
     assert "Tombol ini" in alert or "lain" in alert
 
 
 async def test_cancel_deletes_the_draft_and_its_files(env):
     chat = Chat(env.fake, 5004)
     review = await fill_report(chat, evidence=False)
-    [evidence] = await chat.press(review, "L:edit:evidence")
+    [evidence] = await chat.press(review, TipButton("edit", "evidence"))
     await chat.send_photo(jpeg_with_gps())
     s = services(env)
     assert await s.tips.files.names()
@@ -126,7 +128,7 @@ async def test_cancel_deletes_the_draft_and_its_files(env):
     assert await s.tips.load_draft(s.user_keys.key(5004)) is None and not await s.tips.files.names()
     [nothing] = await chat.say("/batal")
     assert "Tidak ada laporan" in nothing.text
-    alert = await chat.press_for_alert(review, "L:send:")
+    alert = await chat.press_for_alert(review, TipButton("send"))
     assert "tidak ada" in alert
     del evidence
 
@@ -136,12 +138,12 @@ async def test_bad_answers_get_a_clear_reply_and_the_step_stays(env):
     _intro, category = await chat.say("/lapor", count=2)
     [hint] = await chat.say("media sosial")
     assert "tombol" in hint.text
-    [election] = await chat.press(category, "L:c:media-sosial")
-    [who] = await chat.press(election, "L:e:pemilu")
-    [province] = await chat.press(who, "L:skip")
+    [election] = await chat.press(category, TipButton("c", "media-sosial"))
+    [who] = await chat.press(election, TipButton("e", "pemilu"))
+    [province] = await chat.press(who, TipButton, action="skip")
     [unknown] = await chat.say("Atlantis")
     assert "tidak saya kenali" in unknown.text
-    [regency] = await chat.press(province, "L:p:11")
+    [regency] = await chat.press(province, TipButton("p", "11"))
     await chat.say("Kota Banda Aceh")
     for typed, expected in [
         ("31/2/2024", "tidak ada di kalender"),
@@ -175,7 +177,7 @@ async def test_bad_answers_get_a_clear_reply_and_the_step_stays(env):
     assert "tidak bisa dibaca" in broken.text
     [huge] = await chat.say("x" * 10_000)
     assert "Kirim foto, dokumen, atau tautan" in huge.text
-    [review] = await chat.press(evidence, "L:done")
+    [review] = await chat.press(evidence, TipButton, action="done")
     assert "Bukti:</b> tidak ada" in review.html
     assert not [c for c in env.fake.calls if not c.ok and c.method != "getUpdates"]
     del regency
@@ -184,30 +186,27 @@ async def test_bad_answers_get_a_clear_reply_and_the_step_stays(env):
 async def test_html_looking_answers_are_shown_as_text(env):
     chat = Chat(env.fake, 5006)
     _intro, category = await chat.say("/lapor", count=2)
-    [election] = await chat.press(category, "L:c:kampanye")
-    await chat.press(election, "L:e:pemilu")
+    [election] = await chat.press(category, TipButton("c", "kampanye"))
+    await chat.press(election, TipButton("e", "pemilu"))
     [province] = await chat.say("<b>Kadis</b> & <script>alert(1)</script>")
-    [regency] = await chat.press(province, "L:p:31")
-    [date] = await chat.press(regency, "L:skip")
-    [description] = await chat.press(date, "L:d:0")
+    [regency] = await chat.press(province, TipButton("p", "31"))
+    [date] = await chat.press(regency, TipButton, action="skip")
+    [description] = await chat.press(date, TipButton("d", "0"))
     [evidence] = await chat.say(DESCRIPTION + " <i>tag</i> &amp;")
-    [review] = await chat.press(evidence, "L:done")
+    [review] = await chat.press(evidence, TipButton, action="done")
     assert "<b>Kadis</b> & <script>alert(1)</script>" in review.text
     assert "<i>tag</i> &amp;" in review.text
     del description
 
 
 async def test_lapor_in_a_group_points_to_a_private_chat(env):
-    fake = env.fake
-    group = {"id": -100200, "type": "supergroup", "title": "Pegawai Dinas"}
-    fake.send_text(fake.user(5007), "/lapor", chat=group)
-    [reply] = await fake.wait_messages(-100200, 1)
+    group = GroupChat(env.fake, -100200, 5007, title="Pegawai Dinas")
+    [reply] = await group.say("/lapor")
     [button] = buttons(reply)
     assert button["url"].endswith("?start=lapor") and "pribadi" in reply.text
-    fake.send_text(fake.user(5007), "/status ABCDE-FGHJK-MNPQR-STUVW", chat=group)
-    [_, warning] = await fake.wait_messages(-100200, 2)
+    [warning] = await group.say("/status ABCDE-FGHJK-MNPQR-STUVW")
     assert "grup" in warning.text
-    chat = Chat(fake, 5007)
+    chat = Chat(env.fake, 5007)
     intro, _category = await chat.say("/start lapor", count=2)
     assert "tidak menyimpan" in intro.text
 
@@ -226,13 +225,13 @@ async def test_status_with_right_wrong_and_guessed_codes(env):
     [pasted] = await chat.say(code.replace("-", " "))
     assert "LPR-" in pasted.text
 
-    [ask] = await chat.press(status, "S:reply")
+    [ask] = await chat.press(status, FollowUp("reply"))
     [saved] = await chat.say("Ada, rekan satu bidang juga melihat.")
     assert "tersimpan" in saved.text
-    [ask_evidence] = await chat.press(status, "S:evidence")
+    [ask_evidence] = await chat.press(status, FollowUp("evidence"))
     [ok] = await chat.send_photo(jpeg_with_gps())
     assert "tersimpan" in ok.text
-    [done] = await chat.press(ok, "S:done")
+    [done] = await chat.press(ok, FollowUp("done"))
     view = await s.tips.view(report_id)
     assert [e.kind for e in view.events][-2:] == ["reply", "evidence"] and view.evidence_count == 2
     del ask, ask_evidence, done
@@ -252,7 +251,7 @@ async def test_status_with_right_wrong_and_guessed_codes(env):
 async def test_forged_followup_button_without_a_session_opens_nothing(env):
     chat = Chat(env.fake, 5010)
     [usage] = await chat.say("/status")
-    alert = await chat.press_for_alert(usage, "S:reply")
+    alert = await chat.press_for_alert(usage, FollowUp("reply"))
     assert "Sesi" in alert
 
 
@@ -268,15 +267,15 @@ async def test_admin_notice_survives_a_429_and_5xx_storm(env, caplog):
     fake = env.fake
     for kind in ("429", "500", "drop", "502", "500", "500", "drop", "502", "500", "500", "500", "502"):
         fake.fail("sendMessage", kind, chat_id=ADMIN_CHAT)
-    chat = Chat(fake, 5012)
+    chat, admin = Chat(fake, 5012), GroupChat(fake, ADMIN_CHAT)
     with caplog.at_level(logging.INFO):
         await send_and_confirm(chat, await fill_report(chat, evidence=False))
-        await fake.wait_for(lambda: fake.messages_to(ADMIN_CHAT), timeout=60)
+        await admin.replies(1, timeout=60)
     failed = [c for c in fake.calls if c.method == "sendMessage" and not c.ok]
     assert len(failed) == 12
-    assert len(fake.messages_to(ADMIN_CHAT)) == 1
+    assert len(admin.messages) == 1
     for _ in range(200):  # the bot deletes the notice just after Telegram accepted it
-        if not (rows := await services(env).store.fetchall("SELECT * FROM outbox")):
+        if not (rows := await services(env).tips.store.notices()):
             break
         await asyncio.sleep(0.02)
     assert not rows  # nothing is kept of a delivered notice, not even when it went out
@@ -289,19 +288,20 @@ async def test_anonymity_nothing_identifying_in_any_file_or_log(tmp_path, caplog
     with caplog.at_level(logging.INFO):
         configure_logging()
         async with running_bot(data_dir, admin_chat_id=ADMIN_CHAT, outbox_interval=0.1) as env:
+            admin = GroupChat(env.fake, ADMIN_CHAT)
             for user_id, name, username in reporters:
                 chat = Chat(env.fake, user_id, first_name=name, username=username)
                 review = await fill_report(chat)
-                [evidence] = await chat.press(review, "L:edit:evidence")
+                [evidence] = await chat.press(review, TipButton("edit", "evidence"))
                 [ack] = await chat.send_photo(jpeg_with_gps(name))
-                [review] = await chat.press(ack, "L:done")
+                [review] = await chat.press(ack, TipButton, action="done")
                 code = await send_and_confirm(chat, review)
                 [status] = await chat.say(f"/status {code}")
-                await chat.press(status, "S:reply")
+                await chat.press(status, FollowUp("reply"))
                 await chat.say(f"tambahan dari saksi {user_id % 7}")
                 await chat.say("/bahasa")
                 del evidence
-            await env.fake.wait_for(lambda: len(env.fake.messages_to(ADMIN_CHAT)) == 3)
+            await admin.replies(3)
     needles = []
     for user_id, name, username in reporters:
         needles += [str(user_id), name, name.lower(), *([username] if username else [])]
@@ -313,27 +313,27 @@ async def test_anonymity_nothing_identifying_in_any_file_or_log(tmp_path, caplog
             assert needle.encode() not in content, f"{needle} in {path.name}"
     for needle in needles:
         assert needle not in caplog.text
-    for notice in env.fake.messages_to(ADMIN_CHAT):
+    for notice in admin.messages:
         assert not any(needle in notice.text for needle in needles)
 
 
 async def test_lapor_with_an_open_draft_offers_to_resume_or_start_again(env):
     chat = Chat(env.fake, 5013)
     review = await fill_report(chat, evidence=False)
-    [evidence] = await chat.press(review, "L:edit:evidence")
+    [evidence] = await chat.press(review, TipButton("edit", "evidence"))
     f = env.fake.add_file(b"\x00\x00\x00\x18ftypmp42 fake video")
     [video_ack] = await chat.say(None, video={**f, "width": 4, "height": 4, "duration": 1, "mime_type": "video/mp4"})
     assert "⚠️" in video_ack.text and "1/10" in video_ack.text
-    [cleared] = await chat.press(video_ack, "L:clear")
+    [cleared] = await chat.press(video_ack, TipButton, action="clear")
     assert "Selesai (0)" in str(buttons(cleared))
     s = services(env)
     assert not await s.tips.files.names()
     [choice] = await chat.say("/lapor")
     assert "draf" in choice.text
-    [resumed] = await chat.press(choice, "L:resume")
+    [resumed] = await chat.press(choice, TipButton("resume"))
     assert "Langkah 6/7" in resumed.text  # the step the draft was on
     [choice] = await chat.say("/lapor")
-    [fresh] = await chat.press(choice, "L:new")
+    [fresh] = await chat.press(choice, TipButton("new"))
     assert "Langkah 1/7" in fresh.text
     draft = await s.tips.load_draft(s.user_keys.key(5013))
     assert draft is not None and draft.step == "category" and draft.description is None

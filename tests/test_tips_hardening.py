@@ -19,13 +19,15 @@ from bot.privacy.keys import LEGACY_SCHEME, SCHEME, KeyMismatch, load_keys, load
 from bot.storage.questions import QuestionStore
 from bot.storage.sqlite import SqliteStore
 from bot.storage.tips import TipStore
+from bot.tg import callbacks
 from bot.tg.app import build_application
 from bot.tips import receipts
 from tests.botenv import TOKEN, running_bot
+from tests.chat import Chat, button_of
 from tests.fake_telegram import FakeTelegram
 from tests.test_tips_bot import code_in, send_and_confirm
 from tests.test_tips_restart import BotProcess
-from tests.tipchat import Chat, data_of, fill_report
+from tests.tipchat import fill_report
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
@@ -44,13 +46,13 @@ async def test_a_reply_after_a_restart_and_a_code_in_a_sentence_are_never_stored
         chat = Chat(env.fake, 7001)
         code = await send_and_confirm(chat, await fill_report(chat))
         [status] = await chat.say(f"/status {code}")
-        [prompt] = await chat.press(status, "S:reply")
+        [prompt] = await chat.press(status, callbacks.FollowUp("reply"))
         assert prompt.params["reply_markup"]["force_reply"] is True  # the client quotes the prompt
         prompt_message = env.fake.message_of(prompt)
         [first] = await chat.say("Ada, rekan satu bidang juga melihat.")
         [second] = await chat.say("saya staf di sana sejak 2019 dan bisa bersaksi")  # goes on: still a reply
         assert "tersimpan" in first.text and "tersimpan" in second.text
-        [closed] = await chat.press(second, "S:done")
+        [closed] = await chat.press(second, callbacks.FollowUp("done"))
         s = env.app.bot_data["services"]
         view = await s.tips.view(await s.tips.find(code))
         assert [e.text for e in view.events if e.kind == "reply"][
@@ -58,7 +60,7 @@ async def test_a_reply_after_a_restart_and_a_code_in_a_sentence_are_never_stored
         ] == "saya staf di sana sejak 2019 dan bisa bersaksi"
         del closed
         [status] = await chat.say(f"/status {code}")
-        [prompt] = await chat.press(status, "S:reply")
+        [prompt] = await chat.press(status, callbacks.FollowUp("reply"))
         prompt_message = env.fake.message_of(prompt)
     async with running_bot(data_dir) as env:  # a deploy: the follow-up session was in memory only
         chat = Chat(env.fake, 7001)
@@ -80,7 +82,7 @@ async def test_the_receipt_survives_a_telegram_failure_and_a_restart_until_confi
         review = await fill_report(chat)
         env.fake.fail("sendMessage", "500", times=50, chat_id=7002)
         env.fake.fail("editMessageReplyMarkup", "502", times=50)
-        env.fake.press(chat.user, env.fake.message_of(review), data_of(review, "L:send"))
+        chat.tap(review, callbacks.TipButton("send"))
         tips = env.app.bot_data["services"].tips
         for _ in range(300):
             if await tips.store.count_reports(None) == 1:
@@ -94,7 +96,7 @@ async def test_the_receipt_survives_a_telegram_failure_and_a_restart_until_confi
         first, receipt = await chat.say("halo", count=2)  # any message shows the code again
         assert "Simpan dulu" in first.text and "LPR-" in receipt.text
         code = code_in(receipt)
-        [after] = await chat.press(receipt, "L:saved")
+        [after] = await chat.press(receipt, callbacks.TipButton("saved"))
         assert "7 hari kerja" in after.text
         [status] = await chat.say(f"/status {code}")
         assert "LPR-" in status.text
@@ -107,10 +109,10 @@ async def test_the_form_is_deleted_from_the_chat_once_the_code_is_saved(tmp_path
     async with running_bot(tmp_path / "data") as env:
         chat = Chat(env.fake, 7003)
         review = await fill_report(chat)
-        [receipt] = await chat.press(review, "L:send")
+        [receipt] = await chat.press(review, callbacks.TipButton("send"))
         first, again = await chat.say("halo", count=2)  # another copy of the code, before confirming
         assert "Simpan dulu" in first.text
-        [after] = await chat.press(receipt, "L:saved")  # on the first copy
+        [after] = await chat.press(receipt, callbacks.TipButton("saved"))  # on the first copy
         [deletion] = env.fake.sent(method="deleteMessages")
         ids = deletion.params["message_ids"]
         last_copy = env.fake.message_of(again)["message_id"]
@@ -121,9 +123,9 @@ async def test_the_form_is_deleted_from_the_chat_once_the_code_is_saved(tmp_path
 async def test_when_the_form_cannot_be_deleted_the_reporter_is_told_to_clear_the_chat(tmp_path):
     async with running_bot(tmp_path / "data", retry_backoff=0.01) as env:
         chat = Chat(env.fake, 7030)
-        [receipt] = await chat.press(await fill_report(chat), "L:send")
+        [receipt] = await chat.press(await fill_report(chat), callbacks.TipButton("send"))
         env.fake.fail("deleteMessages", "500", times=50)  # Telegram keeps refusing
-        [after] = await chat.press(receipt, "L:saved")
+        [after] = await chat.press(receipt, callbacks.TipButton("saved"))
         assert "hapus sendiri" in after.text and "7 hari kerja" in after.text  # told, never silence
         assert not await env.app.bot_data["services"].tips.pending_receipt(
             env.app.bot_data["services"].user_keys.key(7030)
@@ -143,7 +145,7 @@ async def test_follow_up_evidence_has_the_forms_limit_and_warns_about_metadata(t
         chat = Chat(env.fake, 7004)
         code = await send_and_confirm(chat, await fill_report(chat, evidence=False))
         [status] = await chat.say(f"/status {code}")
-        [ask] = await chat.press(status, "S:evidence")
+        [ask] = await chat.press(status, callbacks.FollowUp("evidence"))
         [pdf] = await chat.send_document(PDF, "application/pdf")
         assert "metadata" in pdf.text
         links = " ".join(f"https://contoh.example/{i}" for i in range(20))
@@ -161,20 +163,18 @@ async def test_votes_count_once_per_answered_question_and_forged_ones_are_refuse
     async with running_bot(tmp_path / "data") as env:
         chat = Chat(env.fake, 7005)
         [answer] = await chat.say("boleh gak pns like postingan caleg?")
-        down = next(b["callback_data"] for row in answer.params["reply_markup"]["inline_keyboard"] for b in row
-                    if b.get("callback_data", "").startswith("v:-"))  # fmt: skip
-        _, sign, rule_id, question_id = down.split(":")
-        env.fake.press(chat.user, env.fake.message_of(answer), down)
-        await env.fake.wait_for(lambda: any("Terima kasih" in (c.params.get("text") or "")
-                                            for c in env.fake.sent(method="answerCallbackQuery")))  # fmt: skip
+        down = button_of(answer, callbacks.Vote, sign="-")
+        chat.tap(answer, down)
+        await env.fake.wait_for(lambda: any("Terima kasih" in (c.params.get("text") or "") for c in chat.answers()))
         assert "kedaluwarsa" in await chat.press_for_alert(answer, down)  # twice
         stranger = Chat(env.fake, 7006)
-        assert "kedaluwarsa" in await stranger.press_for_alert(answer, f"v:-:{rule_id}:{int(question_id) + 50}")
-        other_rule = next(r for r in env.app.bot_data["services"].engine.kb.rules if r != rule_id)
-        assert "kedaluwarsa" in await stranger.press_for_alert(answer, f"v:-:{other_rule}:{question_id}")
-        rows = await env.app.bot_data["services"].store.fetchall("SELECT * FROM votes")
-        assert len(rows) == 1
-        del sign
+        later = callbacks.Vote("-", down.rule_id, down.question_id + 50)
+        assert "kedaluwarsa" in await stranger.press_for_alert(answer, later)
+        other_rule = next(r for r in env.app.bot_data["services"].engine.kb.rules if r != down.rule_id)
+        other = callbacks.Vote("-", other_rule, down.question_id)
+        assert "kedaluwarsa" in await stranger.press_for_alert(answer, other)
+        [votes] = await env.app.bot_data["services"].questions.vote_counts("")  # one vote in all
+        assert votes.up + votes.down == 1
 
 
 async def test_a_rejected_token_never_reaches_the_log(tmp_path):
@@ -248,11 +248,10 @@ async def test_questions_and_votes_are_kept_for_the_retention_period_only(store)
     questions = QuestionStore(store)
     old = await questions.record_question("pertanyaan lama", "none", None, 0.0, "id")
     await store.write("UPDATE questions SET asked_at = '2020-01-01' WHERE id = ?", (old,))
-    await questions.record_question("pertanyaan baru", "none", None, 0.0, "id")
+    new = await questions.record_question("pertanyaan baru", "none", None, 0.0, "id")
     assert await questions.purge_questions(date.today() - timedelta(days=180)) == 1
-    assert [q["query"] for q in await store.fetchall("SELECT query FROM questions")] == ["pertanyaan baru"]
-    [row] = await store.fetchall("SELECT asked_at FROM questions")
-    assert row["asked_at"] == date.today().isoformat()  # a day, not a moment
+    assert [q.query for q in await questions.open_questions("")] == ["pertanyaan baru"]  # both were unanswered
+    assert (await questions.get_question(new)).asked_at == date.today().isoformat()  # a day, not a moment
 
 
 def old_database(path) -> sqlite3.Connection:
@@ -427,7 +426,7 @@ async def test_a_draft_opened_before_the_upgrade_is_resumed_and_the_old_secret_t
         assert "provinsi" in province.text.lower()
         assert (data_dir / "identity.key").exists()  # needed while that draft is open
         await chat.say("/batal")
-        env.app.bot_data["services"].retire_legacy_keys()  # as the hourly sweep does
+        env.app.bot_data["services"].drafts.retire_legacy()  # as the hourly sweep does
         assert not (data_dir / "identity.key").exists()
     assert questions(data_dir) == []  # the answer was never taken for a question
 

@@ -10,10 +10,12 @@ import struct
 import sys
 from pathlib import Path
 
+from bot.tg import callbacks
 from tests.botenv import TOKEN
+from tests.chat import Chat, GroupChat, datas
 from tests.conftest import ROOT
 from tests.fake_telegram import FakeTelegram
-from tests.tipchat import DESCRIPTION, Chat, data_of, jpeg_with_gps
+from tests.tipchat import DESCRIPTION, jpeg_with_gps
 
 ADMIN_CHAT = -100900
 USER_ID = 8123456789
@@ -73,6 +75,7 @@ async def test_report_survives_kill_9_at_every_step_and_leaves_no_trace(tmp_path
     data_dir = tmp_path / "data"
     bot = BotProcess(base, data_dir, tmp_path / "bot.log")
     chat = Chat(fake, USER_ID, first_name=FIRST_NAME, username=USERNAME)
+    admin = GroupChat(fake, ADMIN_CHAT)
     timeout = 60
 
     async def restart() -> None:
@@ -83,13 +86,13 @@ async def test_report_survives_kill_9_at_every_step_and_leaves_no_trace(tmp_path
     try:
         _intro, category = await chat.say("/lapor", count=2)
         await restart()
-        [election] = await chat.press(category, "L:c:jabatan-fasilitas")
+        [election] = await chat.press(category, callbacks.TipButton("c", "jabatan-fasilitas"))
         await restart()
-        [who] = await chat.press(election, "L:e:pemilu")
+        [who] = await chat.press(election, callbacks.TipButton("e", "pemilu"))
         await restart()
         [province] = await chat.say("Sekretaris Dinas Kesehatan Provinsi Contoh")
         await restart()
-        [regency] = await chat.press(province, "L:p:52")
+        [regency] = await chat.press(province, callbacks.TipButton("p", "52"))
         await restart()
         [date] = await chat.say("Kota Mataram")
         await restart()
@@ -99,7 +102,7 @@ async def test_report_survives_kill_9_at_every_step_and_leaves_no_trace(tmp_path
         await restart()
         [ack] = await chat.send_photo(jpeg_with_gps(FIRST_NAME))
         await restart()
-        [review] = await chat.press(ack, "L:done")
+        [review] = await chat.press(ack, callbacks.TipButton, action="done")
         assert "Sekretaris Dinas Kesehatan" in review.text and "Kota Mataram, Nusa Tenggara Barat" in review.text
         assert "1 foto" in review.text and "17 September 2024" in review.text
         del who, regency, date, description, evidence
@@ -107,19 +110,19 @@ async def test_report_survives_kill_9_at_every_step_and_leaves_no_trace(tmp_path
 
         # Telegram is down for the admin chat while the report is sent; the bot is then killed
         fake.fail("sendMessage", "500", times=10_000, chat_id=ADMIN_CHAT)
-        [receipt] = await chat.press(review, "L:send")
+        [receipt] = await chat.press(review, callbacks.TipButton("send"))
         code = next(line for line in receipt.text.splitlines() if line.count("-") == 3)
         await asyncio.sleep(0.5)
-        assert not fake.messages_to(ADMIN_CHAT)
+        assert not admin.messages
         await bot.kill9()
         fake.faults.clear()
         await bot.start()
-        await fake.wait_for(lambda: fake.messages_to(ADMIN_CHAT), timeout=timeout)
-        assert "LPR-" in fake.messages_to(ADMIN_CHAT)[0].text
+        [notice] = await admin.replies(1, timeout=timeout)
+        assert "LPR-" in notice.text
 
         [status] = await chat.say(f"/status {code}")
         assert "Baru" in status.text and "LPR-" in status.text
-        assert data_of(status, "S:reply") == "S:reply"
+        assert callbacks.FollowUp("reply").pack() in datas(status)
         assert await bot.stop() == 0
     finally:
         if bot.proc and bot.proc.returncode is None:

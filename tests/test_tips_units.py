@@ -17,6 +17,7 @@ from bot.privacy.keys import load_master
 from bot.privacy.throttle import KeyedLimit
 from bot.storage.sqlite import SqliteStore
 from bot.storage.tips import TipStore
+from bot.tg import callbacks
 from bot.tips import receipts
 from bot.tips.dates import format_date, parse_date
 from bot.tips.evidence import MAX_FILE_BYTES, EvidenceError, EvidenceFiles, clean_file, strip_image
@@ -109,7 +110,7 @@ def form() -> TipForm:
 def test_provinces_file_has_all_38_provinces():
     provinces = load_provinces(KNOWLEDGE)
     assert len([p for p in provinces if p != "ln"]) == 38
-    assert all(len(f"L:p:{p}".encode()) <= 64 for p in provinces)
+    assert all(len(callbacks.TipButton("p", p).pack().encode()) <= 64 for p in provinces)
 
 
 def test_form_walks_every_step_and_returns_to_review_after_an_edit(form):

@@ -22,7 +22,8 @@ sys.path.insert(0, str(ROOT))
 from rank_bm25 import BM25Okapi  # noqa: E402
 from rapidfuzz import fuzz, process  # noqa: E402
 
-from bench.evaluation import Answerer, Item, Score, evaluate, load_items  # noqa: E402
+from bench import corpus  # noqa: E402
+from bench.evaluation import Answerer, Item, Reply, Replier, Score, evaluate, load_items, score_corpus  # noqa: E402
 from bot.engine import load_engine  # noqa: E402
 from bot.qa.kb import Rule  # noqa: E402
 from bot.qa.matcher import _entry_texts  # noqa: E402
@@ -115,6 +116,7 @@ def main() -> int:
     results = {name: (evaluate(dev, f), evaluate(held, f)) for name, f in systems.items()}
     for name, (d, h) in results.items():
         print(row(name, d, h))
+    real_question_report(engine, rules, args.misses)
     if args.misses:
         for name, (d, h) in results.items():
             print(f"\n## {name}: misses")
@@ -123,6 +125,51 @@ def main() -> int:
                     print(f"- [{label}] {item.kind} {item.q!r}: got {got}, want {item.verdicts or item.kind}"
                           f" {item.sources or ''}")  # fmt: skip
     return 0
+
+
+def matcher_reply(matcher) -> Replier:
+    def reply(q: str) -> Reply:
+        result = matcher.match(q)
+        status = {"answer": "answer", "ambiguous": "choices"}.get(result.status, "none")
+        return Reply(status, tuple(c.rule.id for c in result.candidates))
+
+    return reply
+
+
+def bm25_reply(rules: list[Rule], tuning: list) -> Replier:
+    """BM25 answering above the cut-off that gives the best strict accuracy on the tuning half."""
+    best = bm25_scorer(rules)
+    scored = {item.q: best(item.q) for item in tuning}
+    cuts = sorted({s for _, s in scored.values()})
+
+    def at(cut: float, lookup=None) -> Replier:
+        def reply(q: str) -> Reply:
+            rule, s = lookup[q] if lookup else best(q)
+            return Reply("answer", (rule.id,)) if s > cut else Reply("none")
+
+        return reply
+
+    verdict = {r.id: r.verdict for r in rules}.get
+    cut = max([min(cuts) - 1, *cuts], key=lambda c: score_corpus(tuning, at(c, scored), verdict).strict)
+    return at(cut)
+
+
+def real_question_report(engine, rules: list[Rule], misses: bool) -> None:
+    questions = corpus.load()
+    halves = {s: [q for q in questions if q.split == s] for s in ("heldout", "tuning")}
+    verdict = {r.id: r.verdict for r in engine.kb.rules.values()}.get
+    systems = {"Netra matcher": matcher_reply(engine.matcher), "BM25 baseline": bm25_reply(rules, halves["tuning"])}
+    print("\nReal questions (corpus/questions.yaml; rule, info and out-of-scope items scored)\n")
+    print("| system | half | scored | strict | one-tap | confident-wrong | of which wrong verdict |")
+    print("|---|---|---|---|---|---|---|")
+    for name, reply in systems.items():
+        for half in ("heldout", "tuning"):
+            sc = score_corpus(halves[half], reply, verdict)
+            cells = [f"{100 * sc.rate(n):.1f}% ({n})" for n in (sc.strict, sc.one_tap, sc.confident_wrong, sc.wrong_verdict)]
+            print(f"| {name} | {half} | {sc.scored} | " + " | ".join(cells) + " |")
+            if misses and half == "tuning":
+                for qid, q, got in sc.misses:
+                    print(f"  - {qid} {q[:90]!r}: {got.status} {got.rules[:2]}")
 
 
 if __name__ == "__main__":

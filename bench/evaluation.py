@@ -84,3 +84,65 @@ def evaluate(items: Iterable[Item], answer: Answerer) -> Score:
         if not right:
             score.misses.append((item, rule.id if rule else None))
     return score
+
+
+# --- The real-question corpus (corpus/questions.yaml, bench/corpus.py) ------------------------------------
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a system did with a question: one confident answer, a list to choose from, or nothing."""
+
+    status: str  # "answer" | "choices" | "none"
+    rules: tuple[str, ...] = ()  # the answer's rule, or the choices in order
+
+
+Replier = Callable[[str], Reply]
+SCORED_KINDS = ("rule", "info", "out")  # "unclear" items (a fragment, a rhetorical question) are not scored
+
+
+@dataclass
+class CorpusScore:
+    """Strict: the one confident answer is a rule that answers the question (or, out of scope, nothing is
+    answered). One-tap: that, or the right rule first in the choices. Confident-wrong: a confident answer
+    that is not right; `wrong_verdict` counts those whose verdict is wrong too (or that answer an
+    out-of-scope question at all), the worst case."""
+
+    scored: int = 0
+    strict: int = 0
+    one_tap: int = 0
+    confident_wrong: int = 0
+    wrong_verdict: int = 0
+    misses: list[tuple[str, str, Reply]] = field(default_factory=list)  # (id, question, reply)
+
+    def rate(self, count: int) -> float:
+        return count / self.scored if self.scored else 0.0
+
+
+def score_corpus(questions: Iterable, reply: Replier, verdicts: Callable[[str], str | None]) -> CorpusScore:
+    """`questions` are bench.corpus.Question items; `verdicts(rule_id)` gives a rule's verdict."""
+    score = CorpusScore()
+    for item in questions:
+        expect = item.expect or {}
+        kind = expect.get("kind")
+        if kind not in SCORED_KINDS:
+            continue
+        score.scored += 1
+        got = reply(item.q)
+        right_rules = set(expect.get("rules") or ())
+        if kind == "out":
+            strict = got.status == "none"
+            tap = strict
+        else:
+            strict = got.status == "answer" and got.rules[0] in right_rules
+            tap = strict or (got.status == "choices" and got.rules[0] in right_rules)
+        score.strict += strict
+        score.one_tap += tap
+        if got.status == "answer" and not strict:
+            score.confident_wrong += 1
+            accepted = expect.get("verdicts") or ()
+            if kind == "out" or (kind == "rule" and verdicts(got.rules[0]) not in accepted):
+                score.wrong_verdict += 1
+        if not strict:
+            score.misses.append((item.id, item.q, got))
+    return score

@@ -52,25 +52,31 @@ def measure(matcher: Matcher, questions: list[str], rounds: int = 5) -> tuple[fl
     return statistics.median(samples), samples[int(0.99 * len(samples)) - 1], statistics.mean(samples)
 
 
+def model_mib(matcher: Matcher) -> float:
+    """The learned model's weights (features × rules, float32), the part that grows with the rules."""
+    return matcher.model.weight_bytes / 2**20 if matcher.model else 0.0
+
+
 def main() -> int:
     t0 = time.perf_counter()
     engine = load_engine(ROOT / "knowledge")
     load_ms = (time.perf_counter() - t0) * 1000
     questions = [i.q for i in load_items(HELDOUT)] + ([i.q for i in load_items(DEV)] if DEV.is_file() else [])
     print(f"{len(questions)} questions, {len(engine.kb.rules)} rules shipped\n")
-    print("| knowledge base | rules | entries | build ms | p50 ms | p99 ms | mean ms |")
-    print("|---|---|---|---|---|---|---|")
+    print("| knowledge base | rules | entries | build ms | p50 ms | p99 ms | mean ms | model MiB |")
+    print("|---|---|---|---|---|---|---|---|")
     p50, p99, mean = measure(engine.matcher, questions)
     print(f"| shipped (load incl. YAML, lexicon, stemming: {load_ms:.0f} ms) | {len(engine.kb.rules)} | "
-          f"{len(engine.matcher.entries)} | {load_ms:.0f} | {p50:.3f} | {p99:.3f} | {mean:.3f} |")  # fmt: skip
+          f"{len(engine.matcher.entries)} | {load_ms:.0f} | {p50:.3f} | {p99:.3f} | {mean:.3f} | "
+          f"{model_mib(engine.matcher):.1f} |")  # fmt: skip
     for factor in (5, 20):
         big = scaled(engine.kb, factor)
         t0 = time.perf_counter()
-        matcher = Matcher(big, engine.normaliser)
+        matcher = Matcher(big, engine.normaliser, engine.matcher.out_of_scope, engine.matcher.calibration)
         build_ms = (time.perf_counter() - t0) * 1000
         p50, p99, mean = measure(matcher, questions, rounds=2)
         print(f"| {factor}x synthetic | {len(big.rules)} | {len(matcher.entries)} | {build_ms:.0f} | "
-              f"{p50:.3f} | {p99:.3f} | {mean:.3f} |")  # fmt: skip
+              f"{p50:.3f} | {p99:.3f} | {mean:.3f} | {model_mib(matcher):.1f} |")  # fmt: skip
     return 0
 
 

@@ -25,7 +25,8 @@ SERVER = 0  # the audit's actor for what is done on the server's command line
 
 
 def result_json(result: MatchResult) -> dict[str, Any]:
-    """The `ask --json` contract: one flat object per question."""
+    """The `ask --json` contract: one flat object per question. Fields are only ever added, never renamed
+    or dropped. `probability`: the calibrated chance that the first candidate is the right rule."""
     best = result.best
     rule = best.rule if best else None
     return {
@@ -40,6 +41,7 @@ def result_json(result: MatchResult) -> dict[str, Any]:
         "alternatives": [
             {"rule_id": c.rule.id, "title": c.rule.title, "confidence": c.score} for c in result.alternatives
         ],
+        "probability": round(result.probability, 3),
     }
 
 

@@ -3,8 +3,8 @@
 Nothing here knows Telegram: a user is anything with an `id` and a `language_code` (python-telegram-bot's
 `User` is one). It is built once in bot/tg/app.py; handlers reach it as `context.services`. What changes
 while the bot runs lives with its owner: the rules being served in `knowledge` (bot/editing/serving.py),
-language choices in `languages`, per-user limits in `limits`, draft keys in `drafts`, the outbox's lock in
-`tips`.
+language choices in `languages`, each chat's last question in `followups`, per-user limits in `limits`,
+draft keys in `drafts`, the outbox's lock in `tips`.
 """
 
 from __future__ import annotations
@@ -25,12 +25,14 @@ from bot.presentation.messages import Messages
 from bot.presentation.render import TEMPLATES_DIR
 from bot.privacy.keys import DraftKeys, UserKeys
 from bot.privacy.throttle import Limits
+from bot.qa.followups import FollowUps
+from bot.qa.stories import MAX_STORY_CHARS
 from bot.storage.questions import QuestionStore
 from bot.storage.sqlite import SqliteStore
 from bot.tips.form import TipForm
 from bot.tips.service import TipService
 
-MAX_QUESTION_CHARS = 1000  # Telegram allows 4096; a question longer than this is several questions
+MAX_QUESTION_CHARS = MAX_STORY_CHARS  # a story is read clause by clause (bot/qa/stories.py); Telegram allows 4096
 
 
 @dataclass
@@ -48,6 +50,7 @@ class Services:
     unanswered: UnansweredService
     rules: RuleService
     languages: LanguageChoices
+    followups: FollowUps  # each chat's last question, for a few minutes, in memory
     ui: Messages = field(default_factory=lambda: Messages(TEMPLATES_DIR / "messages"))
     bot_username: str = ""  # known once the bot has asked Telegram who it is
 

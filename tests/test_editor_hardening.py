@@ -31,7 +31,7 @@ from tests.conftest import KNOWLEDGE
 
 OWNER, EDITOR, USER = 9001, 9003, 6401
 RULE = "kampanye-hadir-pasif"
-QUESTION = "pns boleh hadir kampanye tanpa atribut?"
+QUESTION = "pns boleh datang ke kampanye cuma nonton tanpa atribut?"
 NEW_ANSWER = "Bersyarat, menurut teks uji: hadir pasif tetap berisiko."
 LOADERS = sorted({NoAnchorLoader, PythonNoAnchorLoader}, key=lambda c: c.__name__)
 

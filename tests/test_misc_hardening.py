@@ -125,7 +125,7 @@ def test_the_word_cache_stays_bounded(engine):
 
 def test_the_typo_cache_stays_bounded(engine, monkeypatch):
     monkeypatch.setattr(matcher, "TYPO_CACHE_SIZE", 500)  # 100,000 fuzzy look-ups would take seconds
-    m = Matcher(engine.kb, engine.normaliser)
+    m = Matcher(engine.kb, engine.normaliser).lexical
     for i in range(3000):
         m._correct(f"qzx{i}kampanye")
     assert m._nearest_known.cache_info().currsize <= 500

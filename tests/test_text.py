@@ -56,3 +56,38 @@ def test_html_urls_and_emoji_are_harmless(norm):
 def test_domain_gate(norm):
     assert norm.is_in_domain(norm.tokens("pns boleh ikut kampanye?"))
     assert not norm.is_in_domain(norm.tokens("cara daftar cpns"))
+
+
+# ---- regional languages and Betawi, mixed with Indonesian
+
+
+@pytest.mark.parametrize("word", ["ora", "mboten", "boten", "teu", "henteu", "moal", "kagak", "kaga", "gak"])
+def test_regional_negations_become_tidak_and_stay(norm, word):
+    assert norm.tokens(f"pns {word} ikut") == ["asn", "tidak", "ikut"]
+
+
+@pytest.mark.parametrize(
+    ("regional", "indonesian"),
+    [
+        ("pns oleh melu kampanye ora?", "pns boleh ikut kampanye tidak?"),  # Javanese
+        ("opo asn iso dadi timses?", "apakah asn bisa jadi timses?"),
+        ("nek sampeyan mung like postingan caleg piye?", "kalau anda cuma like postingan caleg bagaimana?"),
+        ("kumaha atuh, asn teu kenging milu kampanye nya?", "bagaimana asn tidak boleh ikut kampanye?"),  # Sundanese
+        ("naon sanksi mun pns ngiring kampanye", "apa sanksi kalau pns ikut kampanye"),
+        ("gimane kalo pns kagak netral?", "bagaimana kalau pns tidak netral?"),  # Betawi
+        ("ngapain aje nyang dilarang buat asn", "apa saja yang dilarang buat asn"),
+    ],
+)
+def test_regional_questions_meet_the_indonesian_ones(norm, regional, indonesian):
+    assert norm.tokens(regional) == norm.tokens(indonesian)
+
+
+def test_regional_particles_are_dropped(norm):
+    assert norm.tokens("teh atuh mah euy wae nggih neng") == []
+
+
+def test_oleh_is_by_unless_it_stands_by_a_javanese_negation_or_tag(norm):
+    assert "boleh" not in norm.tokens("dilarang oleh undang-undang, dijatuhkan oleh pejabat")
+    assert norm.tokens("oleh ora") == norm.tokens("ora oleh")[::-1] == ["boleh", "tidak"]
+    assert norm.tokens("pns oleh gak melu kampanye") == norm.tokens("pns boleh gak ikut kampanye")
+    assert norm.tokens("pns oleh melu kampanye") == norm.tokens("pns boleh ikut kampanye")

@@ -86,7 +86,10 @@ def load_yaml(text: str) -> Any:
     return yaml.load(text, Loader=NoAnchorLoader)
 
 
-SHARED_FILES = ("README.md", "sources.yaml", "topics.yaml", "lexicon.yaml", "slang.yaml", "provinces.yaml")
+SHARED_FILES = (
+    "README.md", "sources.yaml", "topics.yaml", "lexicon.yaml", "slang.yaml", "provinces.yaml",
+    "smalltalk.yaml", "out_of_scope.yaml", "matcher.yaml",
+)  # fmt: skip
 WIDTH = 118  # lines as long as the hand-written files'
 
 

@@ -1,13 +1,21 @@
-"""Maps a question to the rule that answers it.
+"""Maps a question to the rule that answers it, with a calibrated probability that it is the right one.
 
-Each rule is a set of search entries (its title, questions and keywords, Indonesian and English), normalised
+Two readings of the question meet here. The lexical one (`LexicalMatcher`): each rule is a set of search
+entries (its title, questions and keywords, Indonesian and English), normalised
 once when the knowledge base loads. A query is normalised the same way and compared with every entry on two
 measures: an IDF-weighted word overlap (which words of the query and the entry are shared, rare words
 counting more) and rapidfuzz's token-sort ratio (word order and near-spellings). A rule scores as its best
 entry. Thresholds then decide: one confident answer, a short list to choose from, or no match.
 
+The learned one (bot/qa/intent.py): a linear model over word and character n-grams, trained on the same
+phrasings and on out-of-scope questions. `Matcher` ranks rules by both, and turns what it saw (how far the
+first rule leads, whether both readings agree, how it compares with "out of scope") into the probability
+that the first rule is right, with a logistic calibration fitted on real questions (bench/calibrate.py
+writes knowledge/matcher.yaml). It answers only when that probability is high, offers a short list when it
+is middling, and otherwise says it has no rule: a confident wrong answer is the worst outcome.
+
 A question with no election or politics word at all ("cara daftar CPNS") is never matched: the knowledge
-base only knows neutrality rules, and a confident wrong answer is worse than none.
+base only knows neutrality rules.
 """
 
 from __future__ import annotations
@@ -16,11 +24,16 @@ import functools
 import heapq
 import math
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
+import numpy as np
+import yaml
 from rapidfuzz import fuzz, process
 
+from bot.qa.intent import OUT, IntentModel
 from bot.qa.kb import KnowledgeBase, Rule
 from bot.qa.text import Normaliser
 
@@ -40,6 +53,7 @@ FUZZY_WEIGHT = 0.1  # share of rapidfuzz's ratio against the rule's best entry
 OVERLAP_WEIGHT = 0.2  # share of the IDF-weighted word overlap with the rule's best entry
 BM25_K1, BM25_B = 1.2, 0.75
 CANDIDATE_RULES = 16  # rules (best by BM25) whose entries are scored in full
+MAX_ENTRY_TOKENS = 40  # longer texts (answers) are part of a rule's BM25 document only
 TYPO_CUTOFF = 84  # an unknown query word is read as the known word this close to it
 TYPO_CACHE_SIZE = 10_000  # unknown words remembered with their correction (a bounded LRU: users type anything)
 
@@ -57,6 +71,7 @@ class MatchResult:
     status: Status
     candidates: tuple[Candidate, ...]  # best first; for "answer" the first is the answer
     in_domain: bool
+    probability: float = 0.0  # calibrated: how likely the first candidate is the right rule
 
     @property
     def matched(self) -> bool:
@@ -79,16 +94,20 @@ class _Entry:
     norm: float
 
 
-class Matcher:
-    """Built once per knowledge base; `match` is pure and safe to call from any task."""
+class LexicalMatcher:
+    """The lexical scores, and (in `match`) the decision Netra made with them alone until December 2026:
+    kept as the baseline the benchmarks compare with, and as the candidate finder of `Matcher`."""
 
-    def __init__(self, kb: KnowledgeBase, normaliser: Normaliser) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, normaliser: Normaliser, entry_texts: Callable[[Rule], list[str]] | None = None
+    ) -> None:
+        entry_texts = entry_texts or _entry_texts
         self.kb = kb
         self.normaliser = normaliser
         self.rules: list[Rule] = list(kb.rules.values())
         texts: list[tuple[int, list[str]]] = []
         for index, rule in enumerate(self.rules):
-            for raw in _entry_texts(rule):
+            for raw in entry_texts(rule):
                 tokens = normaliser.tokens(raw)
                 if tokens:
                     texts.append((index, tokens))
@@ -103,6 +122,8 @@ class Matcher:
         self.vocabulary: list[str] = sorted(self.idf)
         self.entries: list[_Entry] = []
         for index, tokens in texts:
+            if len(tokens) > MAX_ENTRY_TOKENS:
+                continue  # an answer's text counts in the rule's BM25 document; fuzzy-matching it is slow
             weights = {t: self.idf[t] for t in set(tokens)}
             self.entries.append(_Entry(index, " ".join(tokens), weights, sum(weights.values())))
         self._entry_texts = [e.text for e in self.entries]
@@ -208,3 +229,148 @@ def _entry_texts(rule: Rule) -> list[str]:
     if rule.en is not None:
         texts.extend([rule.en.title, *rule.en.questions])
     return texts
+
+
+FEATURES = ("lead", "over_out", "svm", "lexical", "lexical_lead", "agree", "words", "same_verdict")
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How the evidence becomes a probability, and the probabilities that decide. Fitted on real questions
+    (the corpus's tuning half, out of fold) by bench/calibrate.py, and kept in knowledge/matcher.yaml."""
+
+    weights: tuple[float, ...] = (2.0, 1.0, 1.0, 2.0, 2.0, 1.0, 0.0, 1.0)  # one per FEATURES
+    bias: float = -2.0
+    answer_at: float = 0.8  # answer when the first rule is at least this likely right
+    offer_at: float = 0.3  # below that, offer the closest rules when the first is at least this likely
+    lexical_weight: float = 1.5  # a rule's rank score: the model's margin plus this times its lexical score
+
+    @classmethod
+    def load(cls, path: Path) -> Calibration:
+        if not path.is_file():
+            return cls()
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        weights = data.get("weights") or {}
+        return cls(
+            weights=tuple(float(weights.get(name, 0.0)) for name in FEATURES),
+            bias=float(data.get("bias", cls.bias)),
+            answer_at=float(data.get("answer_at", cls.answer_at)),
+            offer_at=float(data.get("offer_at", cls.offer_at)),
+            lexical_weight=float(data.get("lexical_weight", cls.lexical_weight)),
+        )
+
+    def probability(self, features: np.ndarray) -> float:
+        z = float(np.dot(self.weights, features)) + self.bias
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the two readings say about one question: rules best first with their rank scores, and for
+    each of the first few, the features the calibration reads."""
+
+    tokens: tuple[str, ...]
+    in_domain: bool
+    ranked: tuple[tuple[int, float], ...]  # (rule index, rank score), best first
+    features: tuple[np.ndarray, ...] = field(default=())  # one per rule in `ranked[:MAX_ALTERNATIVES]`
+    out_margin: float = 0.0  # how far the best rule's model margin is above "out of scope"
+
+
+class Matcher:
+    """Built once per knowledge base (the model trains in well under a second for the shipped rules);
+    `match` is pure and safe to call from any task."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        normaliser: Normaliser,
+        out_of_scope: Iterable[str] = (),
+        calibration: Calibration | None = None,
+    ) -> None:
+        self.kb = kb
+        self.normaliser = normaliser
+        self.calibration = calibration or Calibration()
+        self.out_of_scope = tuple(out_of_scope)
+        self.lexical = LexicalMatcher(kb, normaliser, _model_texts)
+        self.rules = self.lexical.rules
+        self.entries = self.lexical.entries
+        labelled = [(t, r.id) for r in self.rules for t in _model_texts(r)] + [(t, OUT) for t in out_of_scope]
+        examples = [(" ".join(toks), label) for t, label in labelled if (toks := normaliser.tokens(t))]
+        self.model = _trained(tuple(examples)) if len({label for _, label in examples}) > 1 else None
+        labels = self.model.labels if self.model else ()
+        self._model_rule = np.array([labels.index(r.id) if r.id in labels else -1 for r in self.rules])
+        self._out = labels.index(OUT) if OUT in labels else -1
+
+    def match(self, query: str) -> MatchResult:
+        exact = self.kb.rules.get(query.strip().lower())
+        if exact is not None:  # a rule id, as the CLI's and the bot's choice lists print them
+            return MatchResult(query, (), "answer", (Candidate(exact, 1.0),), True, 1.0)
+        evidence = self.evidence(query)
+        return self.decide(query, evidence)
+
+    def search(self, query: str, limit: int = 8) -> list[Candidate]:
+        return self.lexical.search(query, limit)
+
+    def evidence(self, query: str) -> Evidence:
+        tokens = tuple(self.lexical._correct(t) for t in self.normaliser.tokens(query[:MAX_QUERY_CHARS]))
+        in_domain = self.normaliser.is_in_domain(list(tokens))
+        if not tokens or not in_domain or self.model is None:
+            return Evidence(tokens, in_domain, ())
+        lexical = self.lexical._score(list(tokens))
+        margins = self.model.scores(" ".join(tokens))
+        rule_margins = np.where(self._model_rule >= 0, margins[self._model_rule], -10.0)
+        rank = rule_margins.copy()
+        for i, s in lexical.items():
+            rank[i] += self.calibration.lexical_weight * s
+        order = np.argsort(-rank)[: max(MAX_ALTERNATIVES, 2)]
+        ranked = tuple((int(i), float(rank[i])) for i in order)
+        out = float(margins[self._out]) if self._out >= 0 else -10.0
+        lexical_sorted = [*sorted(lexical.values(), reverse=True), 0.0, 0.0]
+        features = []
+        for position, (i, score) in enumerate(ranked[:MAX_ALTERNATIVES]):
+            rival_index, rival = ranked[1] if position == 0 else ranked[0]
+            lex = lexical.get(i, 0.0)
+            lex_rival = lexical_sorted[1] if lex >= lexical_sorted[0] else lexical_sorted[0]
+            features.append(np.array([
+                score - rival,
+                float(rule_margins[i]) - out,
+                float(rule_margins[i]),
+                lex,
+                lex - lex_rival,
+                1.0 if lex >= lexical_sorted[0] > 0 and position == 0 else 0.0,
+                math.log1p(len(set(tokens))),
+                1.0 if self.rules[rival_index].verdict == self.rules[i].verdict else 0.0,
+            ]))  # fmt: skip
+        return Evidence(tokens, in_domain, ranked, tuple(features), float(rule_margins[ranked[0][0]]) - out)
+
+    def decide(self, query: str, evidence: Evidence) -> MatchResult:
+        if not evidence.ranked:
+            return MatchResult(query, evidence.tokens, "none", (), evidence.in_domain)
+        probabilities = [self.calibration.probability(f) for f in evidence.features]
+        candidates = tuple(
+            Candidate(self.rules[i], round(p, 3)) for (i, _), p in zip(evidence.ranked, probabilities, strict=False)
+        )
+        first = probabilities[0]
+        calibration = self.calibration
+        if first >= calibration.answer_at:
+            close = tuple(c for c in candidates if c.score >= calibration.offer_at)
+            return MatchResult(query, evidence.tokens, "answer", close, True, first)
+        if first >= calibration.offer_at and evidence.out_margin > 0:
+            offered = tuple(c for c in candidates if c.score >= calibration.offer_at / 2) or candidates[:2]
+            if len(offered) < 2:
+                offered = candidates[:2]
+            return MatchResult(query, evidence.tokens, "ambiguous", offered, True, first)
+        return MatchResult(query, evidence.tokens, "none", (), True, first)
+
+
+def _model_texts(rule: Rule) -> list[str]:
+    """What the model learns a rule from: its search entries and its answer, whose wording long, story-like
+    questions share more than they share the short phrasings'."""
+    return [*_entry_texts(rule), rule.answer, *([rule.en.answer] if rule.en else [])]
+
+
+@functools.lru_cache(maxsize=4)
+def _trained(examples: tuple[tuple[str, str], ...]) -> IntentModel:
+    """The same phrasings give the same model (it is immutable): a second engine over the same knowledge,
+    as the tests and a hot swap after a no-op change build, does not train again."""
+    return IntentModel(examples)

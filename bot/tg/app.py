@@ -37,6 +37,7 @@ from bot.presentation.languages import LanguageChoices
 from bot.privacy.crypto import CryptoError
 from bot.privacy.keys import DraftKeys, KeyMismatch, check_value, load_keys
 from bot.privacy.throttle import KeyedLimit, Limits
+from bot.qa.followups import FollowUps
 from bot.services import Services
 from bot.storage.lock import DataDirBusy, DataDirLock
 from bot.storage.questions import QuestionStore
@@ -134,6 +135,7 @@ def build_services(settings: Settings) -> Services:
         unanswered=UnansweredService(store, rules),
         rules=rules,
         languages=LanguageChoices(keys.users.key),
+        followups=FollowUps(keys.users.key),
     )
 
 
@@ -251,6 +253,8 @@ def register_handlers(app: Application) -> None:
     app.add_handler(MessageHandler(new_message & private, general.on_not_text))
     app.add_handler(CallbackQueryHandler(questions.on_open_rule, pattern=callbacks.OpenRule.pattern()))
     app.add_handler(CallbackQueryHandler(questions.on_vote, pattern=callbacks.Vote.pattern()))
+    app.add_handler(CallbackQueryHandler(questions.on_hint, pattern=callbacks.Hint.pattern()))
+    app.add_handler(CallbackQueryHandler(questions.on_others, pattern=callbacks.Others.pattern()))
     app.add_handler(CallbackQueryHandler(browse.on_topics_button, pattern=callbacks.Topics.pattern()))
     app.add_handler(CallbackQueryHandler(browse.on_topic_page, pattern=callbacks.TopicPage.pattern()))
     app.add_handler(CallbackQueryHandler(browse.on_open_rule_from_topic, pattern=callbacks.OpenFromTopic.pattern()))

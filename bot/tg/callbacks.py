@@ -11,6 +11,8 @@ On the wire a button is its prefix and its fields, separated by ":" (the prefixe
   T                               Topics: the topic list
   t:<topic_id>:<page>             TopicPage: one page of a topic's rules
   l:<lang>                        Language
+  n:<rule_id>:<question_id>       Others: "Bukan ini?", the next candidates for an answered question
+  h:<topic>:<lang>                Hint: a short hint shown as an alert (under small talk replies)
   L:<action>:<value>              TipButton: the /lapor form (bot/tg/handlers/tips/report.py)
   S:<action>                      FollowUp: under a /status reply (bot/tg/handlers/tips/status.py)
   A:<action>:<a>:<b>              ReviewButton: tips review (bot/tg/handlers/staff/review.py); role checked per press
@@ -115,6 +117,24 @@ class TopicPage(Button):
 class Language(Button):
     prefix = "l"
     lang: str
+
+
+@dataclass(frozen=True)
+class Others(Button):
+    """ "Bukan ini?" under an answer: the next candidates for the question, without the rule answered."""
+
+    prefix = "n"
+    rule_id: str
+    question_id: int
+
+
+@dataclass(frozen=True)
+class Hint(Button):
+    """Shows the hint `ui("hint_<topic>")` as an alert, in `lang` (the reply's), leaving the message as it is."""
+
+    prefix = "h"
+    topic: str
+    lang: str = ""
 
 
 @dataclass(frozen=True)

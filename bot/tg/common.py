@@ -16,6 +16,7 @@ from telegram.ext import ConversationHandler
 from telegram.warnings import PTBUserWarning
 
 from bot.presentation.chunks import split_html
+from bot.presentation.render import rule_text
 from bot.qa.kb import Rule
 from bot.services import Services
 from bot.tg import callbacks
@@ -90,12 +91,15 @@ async def edit_html(message: Message, html: str, keyboard: InlineKeyboardMarkup 
 def answer_keyboard(
     s: Services, rule: Rule, question_id: int, lang: str, back: str | None = None
 ) -> InlineKeyboardMarkup:
+    """Votes under an answer, and for an answer to a question (not a rule opened from a list) "Bukan ini?"."""
     rows = [
         [
             button(s.ui("vote_up", lang), callbacks.Vote.of(True, rule.id, question_id)),
             button(s.ui("vote_down", lang), callbacks.Vote.of(False, rule.id, question_id)),
         ]
     ]
+    if question_id:
+        rows.append([button(s.ui("not_this", lang), callbacks.Others(rule.id, question_id))])
     if back:
         rows.append([InlineKeyboardButton(s.ui("back", lang), callback_data=back)])
     return InlineKeyboardMarkup(rows)
@@ -130,6 +134,29 @@ def topics_keyboard(s: Services, lang: str) -> InlineKeyboardMarkup:
         button(t.en if lang == "en" else t.title, callbacks.TopicPage(t.id, 0)) for t in s.engine.kb.topics.values()
     ]
     return InlineKeyboardMarkup(grid(buttons))
+
+
+def report_link(s: Services) -> str | None:
+    """The deep link that opens /lapor in the user's private chat with the bot (None before the bot knows its
+    own username)."""
+    return f"https://t.me/{s.bot_username}?start=lapor" if s.bot_username else None
+
+
+def smalltalk_keyboard(s: Services, lang: str, rule_ids: tuple[str, ...] = ()) -> InlineKeyboardMarkup:
+    """Under a small talk reply: how to ask, the topics, reporting anonymously, and the rules it points to
+    (those still served)."""
+    rows = [
+        [
+            button(s.ui("smalltalk_ask", lang), callbacks.Hint("ask", lang)),
+            button(s.ui("topics", lang), callbacks.Topics()),
+        ]
+    ]
+    if link := report_link(s):
+        rows.append([InlineKeyboardButton(s.ui("smalltalk_report", lang), url=link)])
+    for rule_id in rule_ids:
+        if (rule := s.engine.kb.rules.get(rule_id)) is not None:
+            rows.append([button(label(rule_text(rule, lang).title), callbacks.OpenRule(rule.id))])
+    return InlineKeyboardMarkup(rows)
 
 
 def conversation(**kwargs: Any) -> ConversationHandler:

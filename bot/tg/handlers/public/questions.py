@@ -1,6 +1,10 @@
 """Questions: a private text message, `/tanya` anywhere, or a mention or reply in a group; and the
 buttons under answers (choosing among likely rules, voting).
 
+A question written in English is answered in English whatever the user's language (bot/qa/language.py), for
+that reply only. Small talk and questions about Netra itself ("halo min", "makasih 🙏", "bisa lapor tanpa
+nama?", bot/qa/smalltalk.py) get a one-line reply with buttons instead, and are not recorded.
+
 Questions are stored (without any user id, by day) for /unanswered and /stats. Text that belongs to a
 report never is: a message containing something shaped like a receipt code, and a reply to a follow-up
 prompt whose session ended (a restart) are answered without being recorded."""
@@ -12,7 +16,9 @@ import re
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.presentation.render import rule_text
-from bot.services import MAX_QUESTION_CHARS
+from bot.qa import language, smalltalk
+from bot.qa.matcher import MatchResult
+from bot.services import MAX_QUESTION_CHARS, Services
 from bot.tg import callbacks
 from bot.tg.common import (
     Press,
@@ -23,6 +29,7 @@ from bot.tg.common import (
     label,
     pressed,
     reply_html,
+    smalltalk_keyboard,
     topics_keyboard,
 )
 from bot.tg.context import BotContext
@@ -77,35 +84,73 @@ async def on_group_text(update: Update, context: BotContext) -> None:
 
 
 async def answer_question(message: Message, context: BotContext, question: str) -> None:
-    s, lang = context.services, context.lang
+    s = context.services
     question = question.strip()
+    lang = language.reply_language(question, context.lang)  # this reply only: /bahasa stays as chosen
     if receipts.contains_code(question):
         await message.reply_text(s.ui("receipt_in_question", lang))
         return
     if len(question) > MAX_QUESTION_CHARS:
         await message.reply_text(s.ui("too_long", lang, length=len(question), limit=MAX_QUESTION_CHARS))
         return
-    result = s.engine.matcher.match(question)
+    if (talk := smalltalk.for_folder(s.settings.knowledge_dir).detect(question)) is not None:
+        text = s.ui(f"smalltalk_{talk.name}", lang, days=s.settings.question_retention_days)
+        await reply_html(message, text, smalltalk_keyboard(s, lang, talk.rules))
+        return
+    chat_id = message.chat.id
+    asked = s.engine.ask(question, s.followups.previous(chat_id))
+    result = asked.result
     best = result.candidates[0] if result.candidates else None
-    question_id = await s.questions.record_question(
-        question, result.status, best.rule.id if best else None, best.score if best else 0.0, lang
-    )
-    renderer = s.engine.renderer
+    question_id = 0
+    if not asked.navigation:  # "bukan itu" alone asks nothing new
+        question_id = await s.questions.record_question(
+            asked.query, result.status, best.rule.id if best else None, best.score if best else 0.0, lang
+        )
+        s.followups.remember(chat_id, asked.query, tuple(c.rule.id for c in result.candidates))
     if result.status == "answer":
         rule = result.candidates[0].rule
         await reply_html(message, answer_html(s, rule, lang), answer_keyboard(s, rule, question_id, lang))
     elif result.status == "ambiguous":
-        choices = [{"title": rule_text(c.rule, lang).title} for c in result.candidates]
-        buttons = [
-            [button(label(f"{i}. {ch['title']}"), callbacks.OpenRule(c.rule.id, question_id))]
-            for i, (c, ch) in enumerate(zip(result.candidates, choices, strict=True), start=1)
-        ]
-        await reply_html(
-            message, renderer.render("choices.html.j2", choices=choices, lang=lang), InlineKeyboardMarkup(buttons)
-        )
+        template = "story.html.j2" if asked.story else "choices.html.j2"
+        await reply_choices(message, s, result, question_id, lang, template)
     else:
-        html = renderer.render("no_match.html.j2", query=question[:200], lang=lang)
+        html = s.engine.renderer.render("no_match.html.j2", query=question[:200], lang=lang)
         await reply_html(message, html, topics_keyboard(s, lang))
+
+
+async def reply_choices(
+    message: Message, s: Services, result: MatchResult, question_id: int, lang: str, template: str
+) -> None:
+    """The rules to choose from, one button each: a "maksud Anda" list, a story's rules, "Bukan ini?"."""
+    choices = [{"title": rule_text(c.rule, lang).title} for c in result.candidates]
+    buttons = [
+        [button(label(f"{i}. {choice['title']}"), callbacks.OpenRule(c.rule.id, question_id))]
+        for i, (c, choice) in enumerate(zip(result.candidates, choices, strict=True), start=1)
+    ]
+    html = s.engine.renderer.render(template, choices=choices, lang=lang)
+    await reply_html(message, html, InlineKeyboardMarkup(buttons))
+
+
+async def offer_others(message: Message, s: Services, rule_id: str, question_id: int, lang: str) -> bool:
+    """Below an answer: the question's next candidates without `rule_id`. False if the question is gone."""
+    record = await s.questions.get_question(question_id) if question_id else None
+    if record is None:
+        return False
+    others = s.engine.others(record.query, (rule_id,))
+    if others.status == "none":
+        await message.reply_text(s.ui("others_none", lang))
+    else:
+        await reply_choices(message, s, others, question_id, lang, "others.html.j2")
+    return True
+
+
+@pressed(callbacks.Others)
+async def on_others(update: Update, context: BotContext, press: Press[callbacks.Others]) -> None:
+    """ "Bukan ini?": the answer stays; the other candidates come below it."""
+    if not await offer_others(press.message, press.s, press.button.rule_id, press.button.question_id, press.lang):
+        await press.expired()
+        return
+    await press.query.answer()
 
 
 @pressed(callbacks.OpenRule)
@@ -118,6 +163,20 @@ async def on_open_rule(update: Update, context: BotContext, press: Press[callbac
     await press.query.answer()
     keyboard = answer_keyboard(press.s, rule, press.button.question_id, press.lang)
     await edit_html(press.message, answer_html(press.s, rule, press.lang), keyboard)
+
+
+HINTS = ("ask",)  # a `hint_<topic>` message each
+
+
+@pressed(callbacks.Hint)
+async def on_hint(update: Update, context: BotContext, press: Press[callbacks.Hint]) -> None:
+    """A hint as an alert, in the language of the reply it is under; the message stays."""
+    hint = press.button
+    if hint.topic not in HINTS:
+        await press.expired()
+        return
+    lang = hint.lang if hint.lang in ("id", "en") else press.lang
+    await press.query.answer(press.s.ui(f"hint_{hint.topic}", lang), show_alert=True)
 
 
 @pressed(callbacks.Vote)
@@ -135,6 +194,8 @@ async def on_vote(update: Update, context: BotContext, press: Press[callbacks.Vo
     markup = press.message.reply_markup
     rest = [row for row in (markup.inline_keyboard if markup else ()) if not _is_vote_row(row)]
     await press.message.edit_reply_markup(InlineKeyboardMarkup(rest) if rest else None)
+    if vote.sign == "-" and vote.question_id:  # not what was asked: the other candidates, not a dead end
+        await offer_others(press.message, press.s, rule.id, vote.question_id, press.lang)
 
 
 def _is_vote_row(row: tuple[InlineKeyboardButton, ...]) -> bool:

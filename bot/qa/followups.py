@@ -1,0 +1,89 @@
+"""Follow-ups: a short message right after an answer is read together with the question before it.
+
+"kalau PPPK?", "kalau di luar jam kerja?" mean nothing alone; after "pns boleh ikut kampanye?" they are a
+new question. "bukan itu" says the answer missed: the bot offers the other candidates, or, when the user
+says what they meant ("bukan itu, maksud saya datang ke kampanye terbuka"), matches that instead.
+
+The previous question is held in memory only, for a few minutes, keyed by a keyed hash of the chat (as
+the language choices are): nothing of it is written anywhere.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+REMEMBER_SECONDS = 5 * 60
+MAX_REMEMBERED = 50_000
+MAX_FOLLOW_UP_WORDS = 7
+MIN_CLARIFICATION_WORDS = 3
+_CUE = re.compile(
+    r"^(?:kalau|kalo|klo|kl|kalau\s+untuk|gimana\s+kalau|bagaimana\s+kalau|bagaimana\s+dengan|gmn\s+kalo|"
+    r"terus|trus|lalu|lantas|nek|lek|misal(?:nya)?|trs|how\s+about|what\s+about|what\s+if|and\s+if|and\s+for)\b",
+    re.IGNORECASE,
+)
+_NOT_THIS = re.compile(
+    r"^(?:bukan\s+(?:itu|ini|yang\s+itu|begitu)|salah(?:\s+jawab)?|bukan|not\s+that|that'?s\s+not\s+(?:it|what)|"
+    r"no,)\W*(?:(?:min|kak|pak|bu|bot|mas|mbak)\b\W*)?(?:(?:maksud\s+(?:saya|sy|aku|gw)|maksudnya|maksud)\b\W*)?",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Previous:
+    question: str
+    rule_ids: tuple[str, ...]  # what the bot answered or offered, best first
+    at: float
+
+
+@dataclass(frozen=True)
+class Reading:
+    kind: str  # "follow_up": ask `query`; "not_this": offer other rules, or ask `query` without `exclude`
+    query: str
+    exclude: tuple[str, ...] = ()
+
+
+def read(text: str, previous: Previous | None) -> Reading | None:
+    """How to read `text` given the chat's previous question; None: as a question of its own."""
+    if previous is None:
+        return None
+    text = " ".join(text.split())
+    if (rejection := _NOT_THIS.match(text)) is not None:
+        rest = text[rejection.end() :].strip(" ,.!?")
+        query = rest if len(rest.split()) >= MIN_CLARIFICATION_WORDS else ""
+        return Reading("not_this", query, previous.rule_ids[:1])
+    if len(text.split()) <= MAX_FOLLOW_UP_WORDS and _CUE.match(text):
+        return Reading("follow_up", f"{previous.question} {text}")
+    return None
+
+
+class FollowUps:
+    """The last question of each chat, for `REMEMBER_SECONDS`."""
+
+    def __init__(self, key_of: Callable[[int], str], clock: Callable[[], float] = time.monotonic) -> None:
+        self._key_of = key_of
+        self._clock = clock
+        self._last: OrderedDict[str, Previous] = OrderedDict()
+
+    def remember(self, chat_id: int, question: str, rule_ids: tuple[str, ...]) -> None:
+        key = self._key_of(chat_id)
+        self._last[key] = Previous(question, rule_ids, self._clock())
+        self._last.move_to_end(key)
+        while len(self._last) > MAX_REMEMBERED:
+            self._last.popitem(last=False)
+
+    def previous(self, chat_id: int) -> Previous | None:
+        key = self._key_of(chat_id)
+        found = self._last.get(key)
+        if found is None:
+            return None
+        if self._clock() - found.at > REMEMBER_SECONDS:
+            del self._last[key]
+            return None
+        return found
+
+    def forget(self, chat_id: int) -> None:
+        self._last.pop(self._key_of(chat_id), None)

@@ -30,6 +30,7 @@ class Asked:
     result: MatchResult
     story: bool = False
     navigation: bool = False  # "bukan itu" alone: other rules for the previous question, not a new question
+    follows: str | None = None  # for a follow-up: the question it follows (what the chat keeps remembering)
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,9 @@ class Engine:
             if not reading.query and previous is not None:
                 return Asked(previous.question, self.others(previous.question, reading.exclude), navigation=True)
             return Asked(reading.query, _without(self.matcher.match(reading.query), reading.exclude))
-        query = reading.query if reading is not None else text
+        if reading is not None:  # a follow-up: the question before plus the cue, never read as a story
+            return Asked(reading.query, self.matcher.match(reading.query), follows=previous.question)
+        query = text
         if len(query) >= STORY_CHARS:
             story = read_story(self.matcher, query)
             if len(story.touched) >= 2:
@@ -61,6 +64,9 @@ class Engine:
 
     def others(self, question: str, exclude: tuple[str, ...]) -> MatchResult:
         """The next candidates for `question` once `exclude` (the answer given) is ruled out: "Bukan ini?"."""
+        if len(question) >= STORY_CHARS:  # a story: the rules its clauses touch, as it was read
+            touched = tuple(c for c in read_story(self.matcher, question).touched if c.rule.id not in exclude)
+            return MatchResult(question, (), "ambiguous" if touched else "none", touched, True)
         evidence = self.matcher.evidence(question)
         candidates = [
             Candidate(self.matcher.rules[i], 0.0) for i, _ in evidence.ranked if self.matcher.rules[i].id not in exclude

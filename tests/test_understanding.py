@@ -40,6 +40,37 @@ def test_follow_ups_are_read_with_the_previous_question():
     assert clarified.query == "datang ke kampanye terbuka" and clarified.exclude == ("kampanye-hadir-pasif",)
     assert followups.read("boleh gak pns like postingan caleg?", previous) is None
     assert followups.read("kalau PPPK?", None) is None
+    for question in (  # questions of their own that merely start like a rejection
+        "bukankah pns dilarang jadi tim sukses caleg",
+        "salah satu keluarga saya caleg, boleh saya bantu kampanye?",
+        "bukan pns tapi honorer, boleh kampanye?",
+    ):
+        assert followups.read(question, previous) is None, question
+
+
+def test_follow_up_memory_holds_the_question_asked_and_drops_old_chats():
+    now = [0.0]
+    memory = followups.FollowUps(lambda chat_id: f"k{chat_id}", clock=lambda: now[0])
+    memory.remember(1, "pns boleh ikut kampanye?", ())
+    now[0] = followups.REMEMBER_SECONDS + 1
+    memory.remember(2, "asn like postingan caleg", ())
+    assert len(memory._last) == 1  # chat 1's question went when it expired, not when chat 1 came back
+
+
+def test_a_story_of_hundreds_of_clauses_is_cut(engine):
+    from bot.qa.stories import MAX_CLAUSES, read_story
+
+    flood = ". ".join(["pns ikut kampanye caleg"] * 400)
+    assert len(read_story(engine.matcher, flood).clauses) == MAX_CLAUSES
+
+
+def test_one_rule_in_service_is_matched_without_a_crash(engine):
+    from bot.engine import with_knowledge
+    from bot.qa.kb import KnowledgeBase
+
+    rule = engine.kb.rules["kampanye-hadir-pasif"]
+    small = with_knowledge(engine, KnowledgeBase(engine.kb.sources, engine.kb.topics, {rule.id: rule}))
+    assert small.ask("pns boleh ikut kampanye caleg?").result.status in ("answer", "ambiguous", "none")
 
 
 def test_the_previous_question_is_forgotten_after_a_few_minutes():
@@ -98,6 +129,16 @@ async def test_not_this_and_thumbs_down_lead_to_the_next_candidates(env):
     assert not_this.rule_id not in {b.rule_id for b in typed(others, callbacks.OpenRule)}
     [below] = await chat.press(first, callbacks.Vote, sign="-")
     assert "kata lain" in below.text and typed(below, callbacks.OpenRule)
+
+
+async def test_not_this_only_works_for_the_answer_it_was_under(env):
+    asker, prober = Chat(env.fake, 4106), Chat(env.fake, 4107)
+    [answer] = await asker.say("pns boleh datang ke kampanye cuma nonton tanpa atribut?")
+    button = button_of(answer, callbacks.Others)
+    [mine] = await prober.say("boleh gak pns like postingan caleg?")
+    forged = callbacks.Others("medsos-like-unggahan", button.question_id)  # someone else's question
+    assert "kedaluwarsa" in (await prober.press_for_alert(mine, forged)).lower()
+    assert len(prober.messages) == 1  # nothing listed for another user's question
 
 
 async def test_a_rule_opened_from_topics_has_no_not_this_button(env):

@@ -26,10 +26,12 @@ _CUE = re.compile(
     re.IGNORECASE,
 )
 _NOT_THIS = re.compile(
-    r"^(?:bukan\s+(?:itu|ini|yang\s+itu|begitu)|salah(?:\s+jawab)?|bukan|not\s+that|that'?s\s+not\s+(?:it|what)|"
-    r"no,)\W*(?:(?:min|kak|pak|bu|bot|mas|mbak)\b\W*)?(?:(?:maksud\s+(?:saya|sy|aku|gw)|maksudnya|maksud)\b\W*)?",
+    r"^(?:bukan\s+(?:itu|ini|yang\s+itu|begitu)\b|(?:bukan|salah|salah\s+jawab)(?=\s*(?:[,.!]|$))|not\s+that\b|"
+    r"that'?s\s+not\s+(?:it|what)\b|no,)\W*(?:(?:min|kak|pak|bu|bot|mas|mbak)\b\W*)?"
+    r"(?:(?:maksud\s+(?:saya|sy|aku|gw)|maksudnya|maksud)\b\W*)?",
     re.IGNORECASE,
-)
+)  # "bukan itu", "salah." — not "bukankah …", "salah satu …", "bukan pns tapi honorer"
+MAX_PREVIOUS_CHARS = 400  # a follow-up is matched as the question before (cut to this) plus the follow-up
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ def read(text: str, previous: Previous | None) -> Reading | None:
         query = rest if len(rest.split()) >= MIN_CLARIFICATION_WORDS else ""
         return Reading("not_this", query, previous.rule_ids[:1])
     if len(text.split()) <= MAX_FOLLOW_UP_WORDS and _CUE.match(text):
-        return Reading("follow_up", f"{previous.question} {text}")
+        return Reading("follow_up", f"{previous.question[:MAX_PREVIOUS_CHARS]} {text}")
     return None
 
 
@@ -69,11 +71,15 @@ class FollowUps:
         self._last: OrderedDict[str, Previous] = OrderedDict()
 
     def remember(self, chat_id: int, question: str, rule_ids: tuple[str, ...]) -> None:
+        """`question` as the user asked it (a follow-up's own question stays the one it follows)."""
+        now = self._clock()
         key = self._key_of(chat_id)
-        self._last[key] = Previous(question, rule_ids, self._clock())
+        self._last[key] = Previous(question, rule_ids, now)
         self._last.move_to_end(key)
-        while len(self._last) > MAX_REMEMBERED:
-            self._last.popitem(last=False)
+        while self._last and (
+            len(self._last) > MAX_REMEMBERED or now - next(iter(self._last.values())).at > REMEMBER_SECONDS
+        ):
+            self._last.popitem(last=False)  # oldest first: nothing is held longer than it is useful
 
     def previous(self, chat_id: int) -> Previous | None:
         key = self._key_of(chat_id)

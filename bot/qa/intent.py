@@ -40,8 +40,11 @@ class IntentModel:
         self._svm = LinearSVC(C=SVM_C)
         self._svm.fit(features, labels)
         self.labels: tuple[str, ...] = tuple(self._svm.classes_)
-        self._coef = np.ascontiguousarray(self._svm.coef_.T, dtype=np.float32)  # features × labels
-        self._intercept = self._svm.intercept_.astype(np.float32)
+        coef, intercept = self._svm.coef_, self._svm.intercept_
+        if coef.shape[0] == 1:  # two labels (one rule and "out"): sklearn keeps one margin, for the second
+            coef, intercept = np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
+        self._coef = np.ascontiguousarray(coef.T, dtype=np.float32)  # features × labels
+        self._intercept = intercept.astype(np.float32)
         # scoring one question through sklearn's transform costs milliseconds; the same arithmetic by hand
         # (`_features`) costs a few dozen microseconds
         self._word_index = self._words.vocabulary_

@@ -328,7 +328,7 @@ class Matcher:
         lexical_sorted = [*sorted(lexical.values(), reverse=True), 0.0, 0.0]
         features = []
         for position, (i, score) in enumerate(ranked[:MAX_ALTERNATIVES]):
-            rival_index, rival = ranked[1] if position == 0 else ranked[0]
+            rival_index, rival = (ranked[1] if len(ranked) > 1 else (i, score)) if position == 0 else ranked[0]
             lex = lexical.get(i, 0.0)
             lex_rival = lexical_sorted[1] if lex >= lexical_sorted[0] else lexical_sorted[0]
             features.append(np.array([

@@ -17,6 +17,7 @@ STORY_CHARS = 280  # a message this long (about three lines on a phone) is read 
 MAX_STORY_CHARS = 4000  # Telegram's own limit is 4096
 MAX_TOUCHED = 5
 MIN_CLAUSE_WORDS = 3
+MAX_CLAUSES = 40  # a message of 400 one-line clauses is not a story; matching each would cost a second
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
 _JOINS = re.compile(
     r",?\s+\b(?:lalu|terus|trus|kemudian|habis itu|abis itu|setelah itu|selain itu|dan juga|tapi juga|"
@@ -44,7 +45,7 @@ def clauses(text: str) -> list[str]:
 
 def read_story(matcher: Matcher, text: str) -> StoryReading:
     """Every rule a clause of `text` fits at least as well as the matcher needs to offer it."""
-    parts = clauses(text[:MAX_STORY_CHARS])
+    parts = clauses(text[:MAX_STORY_CHARS])[:MAX_CLAUSES]
     best: dict[str, Candidate] = {}
     order: list[str] = []
     for part in parts:

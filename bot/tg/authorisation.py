@@ -44,7 +44,7 @@ def needed_permission(update: Update) -> str | None:
     else."""
     private = update.effective_chat is not None and update.effective_chat.type == "private"
     if update.message is not None and private and (text := update.message.text or "").startswith("/"):
-        command = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
+        command = (text[1:].split(maxsplit=1) or [""])[0].split("@", 1)[0].lower()
         return STAFF_COMMANDS.get(command)
     if update.callback_query is not None:
         data = update.callback_query.data or ""

@@ -11,6 +11,7 @@ prompt whose session ended (a restart) are answered without being recorded."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -98,7 +99,8 @@ async def answer_question(message: Message, context: BotContext, question: str) 
         await reply_html(message, text, smalltalk_keyboard(s, lang, talk.rules))
         return
     chat_id = message.chat.id
-    asked = s.engine.ask(question, s.followups.previous(chat_id))
+    # matching a long story costs tens of milliseconds: off the event loop, so other chats are not held up
+    asked = await asyncio.to_thread(s.engine.ask, question, s.followups.previous(chat_id))
     result = asked.result
     best = result.candidates[0] if result.candidates else None
     question_id = 0
@@ -106,7 +108,7 @@ async def answer_question(message: Message, context: BotContext, question: str) 
         question_id = await s.questions.record_question(
             asked.query, result.status, best.rule.id if best else None, best.score if best else 0.0, lang
         )
-        s.followups.remember(chat_id, asked.query, tuple(c.rule.id for c in result.candidates))
+        s.followups.remember(chat_id, asked.follows or asked.query, tuple(c.rule.id for c in result.candidates))
     if result.status == "answer":
         rule = result.candidates[0].rule
         await reply_html(message, answer_html(s, rule, lang), answer_keyboard(s, rule, question_id, lang))
@@ -134,13 +136,13 @@ async def reply_choices(
 async def offer_others(message: Message, s: Services, rule_id: str, question_id: int, lang: str) -> bool:
     """Below an answer: the question's next candidates without `rule_id`. False if the question is gone."""
     record = await s.questions.get_question(question_id) if question_id else None
-    if record is None:
-        return False
-    others = s.engine.others(record.query, (rule_id,))
+    if record is None or record.status != "answer" or record.rule_id != rule_id:
+        return False  # only for the answer this button was under: not a way to list others' questions
+    others = await asyncio.to_thread(s.engine.others, record.query, (rule_id,))
     if others.status == "none":
         await message.reply_text(s.ui("others_none", lang))
-    else:
-        await reply_choices(message, s, others, question_id, lang, "others.html.j2")
+    else:  # opened from here, a rule is voted on for itself: the question already has its answer's vote
+        await reply_choices(message, s, others, 0, lang, "others.html.j2")
     return True
 
 

@@ -118,3 +118,18 @@ def test_the_real_question_corpus_keeps_its_fixed_split_and_provenance():
     items = corpus.load()
     assert len(items) >= 240
     assert corpus.problems(items) == []
+
+
+def test_no_held_out_question_is_taught_to_the_matcher():
+    """The held-out half measures questions the matcher never saw: none may become a rule's phrasing or an
+    out-of-scope example (bench/corpus.py compares as it compares duplicates)."""
+    import yaml
+
+    from bench import corpus
+    from bot.qa.kb_files import load_knowledge
+
+    held = {corpus.normalised(q.q) for q in corpus.load() if q.split == "heldout"}
+    rules = load_knowledge(KNOWLEDGE).rules.values()
+    taught = [q for r in rules for q in [*r.questions, *(r.en.questions if r.en else ())]]
+    taught += yaml.safe_load((KNOWLEDGE / "out_of_scope.yaml").read_text(encoding="utf-8"))["questions"]
+    assert [q for q in taught if corpus.normalised(q) in held] == []

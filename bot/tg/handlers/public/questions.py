@@ -201,4 +201,4 @@ async def on_vote(update: Update, context: BotContext, press: Press[callbacks.Vo
 
 
 def _is_vote_row(row: tuple[InlineKeyboardButton, ...]) -> bool:
-    return any((b.callback_data or "").startswith("v:") for b in row)
+    return any(callbacks.Vote.pattern().match(b.callback_data or "") for b in row)

@@ -222,3 +222,25 @@ async def test_small_talk_in_a_group_when_addressed(env):
     group = GroupChat(env.fake, -100700, 3007)
     [reply] = await group.say(f"@{BOT_USERNAME} halo")
     assert "Netra" in reply.text and report_urls(reply)
+
+
+async def test_presses_under_an_english_reply_stay_english(env):
+    chat = Chat(env.fake, 3008)  # Telegram set to Indonesian
+    [answer] = await chat.say("can a civil servant like a candidate's post?")
+    not_this = button_of(answer, callbacks.Others)
+    assert not_this.lang == "en"
+    [others] = await chat.press(answer, not_this)
+    assert "Dasar hukum" not in others.text and "kata lain" not in others.text
+    choice = typed(others, callbacks.OpenRule)[0]
+    [opened] = await chat.press(others, choice)
+    assert "Legal basis" in opened.text and "Dasar hukum" not in opened.text
+    chat.tap(opened, button_of(opened, callbacks.Vote, sign="+"))
+    answered = await chat.wait_answers(3)
+    assert answered[-1].params.get("text") == "Thank you for your feedback."
+
+
+def test_buttons_sent_before_they_carried_a_language_still_read():
+    assert callbacks.OpenRule.unpack("r:kampanye-hadir-pasif:12") == callbacks.OpenRule("kampanye-hadir-pasif", 12)
+    assert callbacks.Vote.unpack("v:+:rule:12") == callbacks.Vote("+", "rule", 12)
+    assert callbacks.Others.unpack("n:rule:3:en") == callbacks.Others("rule", 3, "en")
+    assert callbacks.Others.unpack("n:rule") is None  # a field without a default is never missing

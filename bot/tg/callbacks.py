@@ -5,25 +5,29 @@ of that kind to its CallbackQueryHandler. Buttons are stateless: everything a pr
 after a restart, and stay under Telegram's 64-byte limit.
 
 On the wire a button is its prefix and its fields, separated by ":" (the prefixes are case-sensitive):
-  r:<rule_id>:<question_id>       OpenRule: a rule offered for a question (question_id 0: none)
+  r:<rule_id>:<question_id>:<lang> OpenRule: a rule offered for a question (question_id 0: none)
   o:<rule_id>:<topic_id>:<page>   OpenFromTopic: a rule from a topic page (its back button returns there)
-  v:<+|->:<rule_id>:<question_id> Vote on an answer
+  v:<+|->:<rule_id>:<question_id>:<lang> Vote on an answer
   T                               Topics: the topic list
   t:<topic_id>:<page>             TopicPage: one page of a topic's rules
   l:<lang>                        Language
-  n:<rule_id>:<question_id>       Others: "Bukan ini?", the next candidates for an answered question
+  n:<rule_id>:<question_id>:<lang> Others: "Bukan ini?", the next candidates for an answered question
   h:<topic>:<lang>                Hint: a short hint shown as an alert (under small talk replies)
   L:<action>:<value>              TipButton: the /lapor form (bot/tg/handlers/tips/report.py)
   S:<action>                      FollowUp: under a /status reply (bot/tg/handlers/tips/status.py)
   A:<action>:<a>:<b>              ReviewButton: tips review (bot/tg/handlers/staff/review.py); role checked per press
   U:<action>:<question_id>:<arg>  UnansweredButton: /unanswered (bot/tg/handlers/staff/unanswered.py)
   R:<action>:<a>:<b>              RulesButton: /rules (bot/tg/handlers/staff/rules.py); role checked per press
+
+A `lang` field is the language of the reply the button is under ("" for the chat's): a question written in
+English is answered in English whatever the user's language, and so are the presses under its answer. A
+trailing field with a default may be missing on the wire, so buttons sent before it existed still work.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from typing import ClassVar, Self
 
 MAX_BYTES = 64
@@ -55,10 +59,11 @@ class Button:
             return None
         prefix, *parts = data.split(":")
         declared = fields(cls)
-        if prefix != cls.prefix or len(parts) != len(declared):
+        required = sum(1 for f in declared if f.default is MISSING)
+        if prefix != cls.prefix or not required <= len(parts) <= len(declared):
             return None
         values: list[object] = []
-        for field, raw in zip(declared, parts, strict=True):
+        for field, raw in zip(declared, parts, strict=False):
             if field.type == "int":
                 if (number := as_int(raw, -1)) < 0:
                     return None
@@ -79,6 +84,7 @@ class OpenRule(Button):
     prefix = "r"
     rule_id: str
     question_id: int = 0
+    lang: str = ""
 
 
 @dataclass(frozen=True)
@@ -95,10 +101,11 @@ class Vote(Button):
     sign: str  # + or -
     rule_id: str
     question_id: int
+    lang: str = ""
 
     @classmethod
-    def of(cls, up: bool, rule_id: str, question_id: int) -> Vote:
-        return cls("+" if up else "-", rule_id, question_id)
+    def of(cls, up: bool, rule_id: str, question_id: int, lang: str = "") -> Vote:
+        return cls("+" if up else "-", rule_id, question_id, lang)
 
 
 @dataclass(frozen=True)
@@ -126,6 +133,7 @@ class Others(Button):
     prefix = "n"
     rule_id: str
     question_id: int
+    lang: str = ""
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from telegram.ext import ConversationHandler
 from telegram.warnings import PTBUserWarning
 
 from bot.presentation.chunks import split_html
+from bot.presentation.messages import LANGUAGES
 from bot.presentation.render import rule_text
 from bot.qa.kb import Rule
 from bot.services import Services
@@ -48,7 +49,8 @@ async def read_press(update: Update, context: BotContext, kind: type[B]) -> Pres
     if button is None or not isinstance(query.message, Message):
         await query.answer(s.ui("expired", context.lang), show_alert=True)
         return None
-    return Press(s, query, context.lang, button, query.message)
+    lang = getattr(button, "lang", "")  # the language of the reply the button is under, where it says
+    return Press(s, query, lang if lang in LANGUAGES else context.lang, button, query.message)
 
 
 PressHandler = Callable[[Update, BotContext, Press[B]], Awaitable[Any]]
@@ -94,12 +96,12 @@ def answer_keyboard(
     """Votes under an answer, and for an answer to a question (not a rule opened from a list) "Bukan ini?"."""
     rows = [
         [
-            button(s.ui("vote_up", lang), callbacks.Vote.of(True, rule.id, question_id)),
-            button(s.ui("vote_down", lang), callbacks.Vote.of(False, rule.id, question_id)),
+            button(s.ui("vote_up", lang), callbacks.Vote.of(True, rule.id, question_id, lang)),
+            button(s.ui("vote_down", lang), callbacks.Vote.of(False, rule.id, question_id, lang)),
         ]
     ]
     if question_id:
-        rows.append([button(s.ui("not_this", lang), callbacks.Others(rule.id, question_id))])
+        rows.append([button(s.ui("not_this", lang), callbacks.Others(rule.id, question_id, lang))])
     if back:
         rows.append([InlineKeyboardButton(s.ui("back", lang), callback_data=back)])
     return InlineKeyboardMarkup(rows)
@@ -155,7 +157,7 @@ def smalltalk_keyboard(s: Services, lang: str, rule_ids: tuple[str, ...] = ()) -
         rows.append([InlineKeyboardButton(s.ui("smalltalk_report", lang), url=link)])
     for rule_id in rule_ids:
         if (rule := s.engine.kb.rules.get(rule_id)) is not None:
-            rows.append([button(label(rule_text(rule, lang).title), callbacks.OpenRule(rule.id))])
+            rows.append([button(label(rule_text(rule, lang).title), callbacks.OpenRule(rule.id, 0, lang))])
     return InlineKeyboardMarkup(rows)
 
 

@@ -126,7 +126,7 @@ async def reply_choices(
     """The rules to choose from, one button each: a "maksud Anda" list, a story's rules, "Bukan ini?"."""
     choices = [{"title": rule_text(c.rule, lang).title} for c in result.candidates]
     buttons = [
-        [button(label(f"{i}. {choice['title']}"), callbacks.OpenRule(c.rule.id, question_id))]
+        [button(label(f"{i}. {choice['title']}"), callbacks.OpenRule(c.rule.id, question_id, lang))]
         for i, (c, choice) in enumerate(zip(result.candidates, choices, strict=True), start=1)
     ]
     html = s.engine.renderer.render(template, choices=choices, lang=lang)
@@ -173,12 +173,10 @@ HINTS = ("ask",)  # a `hint_<topic>` message each
 @pressed(callbacks.Hint)
 async def on_hint(update: Update, context: BotContext, press: Press[callbacks.Hint]) -> None:
     """A hint as an alert, in the language of the reply it is under; the message stays."""
-    hint = press.button
-    if hint.topic not in HINTS:
+    if press.button.topic not in HINTS:
         await press.expired()
         return
-    lang = hint.lang if hint.lang in ("id", "en") else press.lang
-    await press.query.answer(press.s.ui(f"hint_{hint.topic}", lang), show_alert=True)
+    await press.query.answer(press.s.ui(f"hint_{press.button.topic}", press.lang), show_alert=True)
 
 
 @pressed(callbacks.Vote)

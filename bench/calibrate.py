@@ -36,7 +36,7 @@ from bot.qa.matcher import FEATURES, Calibration, Evidence, Matcher
 KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 FOLDS = 5
 PHRASING_WEIGHT = 0.25  # a rule's own phrasing counts a quarter of a real question
-MAX_CONFIDENT_WRONG = 0.02
+MAX_CONFIDENT_WRONG = 0.01
 LEXICAL_WEIGHTS = (1.5, 2.5, 4.0)
 
 

@@ -155,7 +155,7 @@ async def test_stats_as_text_and_chart(env):
     await submit_report(env)
     user, owner, stranger = Chat(env.fake, 6201), Chat(env.fake, OWNER), Chat(env.fake, STRANGER)
     [answer] = await user.say("boleh gak pns like postingan caleg?")
-    user.tap(answer, callbacks.Vote, sign="-")
+    await user.press(answer, callbacks.Vote, sign="-")  # 👎: the other candidates come below the answer
     await user.say("cara daftar CPNS")
     [text] = await owner.say("/stats 7")
     assert "Pertanyaan:</b> 2" in text.html and "terjawab langsung 50%" in text.text

@@ -5,8 +5,14 @@ The lexical scores (matcher.py) reward shared rare words; they cannot learn that
 business. This model is trained on every rule's phrasings (titles, questions, keywords, English), and on
 out-of-scope civil-service questions (knowledge/out_of_scope.yaml) as one more class, `OUT`. Features are
 word unigrams and bigrams of the normalised tokens plus character 3-5-grams inside words (typos, affixes
-Sastrawi misses, regional spellings). A linear SVM (one-vs-rest) trains in well under a second for the
+Sastrawi misses, regional spellings). A linear SVM (one-vs-rest) trains in a couple of seconds for the
 shipped rules, so it is rebuilt with the matcher whenever the rules change.
+
+One-vs-rest over every example costs labels × examples, which grows with the square of the knowledge base:
+at 20 times today's rules it would take the better part of an hour. Beyond `FULL_TRAINING_LABELS`, each
+label's classifier is trained on its own examples, those of its nearest labels (by the cosine of their mean
+feature vectors: the rules it could be confused with), the out-of-scope examples and a fixed sample of the
+rest, which costs labels × a constant.
 
 Its scores are margins, not probabilities: the matcher turns them, with the lexical scores, into a
 calibrated confidence (bot/qa/matcher.py, `Calibration`).
@@ -22,11 +28,15 @@ from collections.abc import Iterable
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 
 OUT = "__out__"  # the class of questions the knowledge base does not cover
 SVM_C = 1.0
 CHAR_MIN, CHAR_MAX = 3, 5
+FULL_TRAINING_LABELS = 400  # up to this many labels, every classifier sees every example (exact one-vs-rest)
+NEIGHBOURS = 24  # beyond, a label's classifier sees the examples of its this many nearest labels...
+SAMPLED_EXAMPLES = 1500  # ...and this many of the rest, drawn once with a fixed seed (same rules, same model)
 
 
 class IntentModel:
@@ -37,12 +47,14 @@ class IntentModel:
         self._words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"\S+")
         self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(CHAR_MIN, CHAR_MAX), sublinear_tf=True)
         features = sp.hstack([self._words.fit_transform(texts), self._chars.fit_transform(texts)]).tocsr()
-        self._svm = LinearSVC(C=SVM_C)
-        self._svm.fit(features, labels)
-        self.labels: tuple[str, ...] = tuple(self._svm.classes_)
-        coef, intercept = self._svm.coef_, self._svm.intercept_
-        if coef.shape[0] == 1:  # two labels (one rule and "out"): sklearn keeps one margin, for the second
-            coef, intercept = np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
+        self.labels: tuple[str, ...] = tuple(sorted(set(labels)))
+        if len(self.labels) <= FULL_TRAINING_LABELS:
+            svm = LinearSVC(C=SVM_C).fit(features, labels)
+            coef, intercept = svm.coef_, svm.intercept_
+            if coef.shape[0] == 1:  # two labels (one rule and "out"): sklearn keeps one margin, for the second
+                coef, intercept = np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
+        else:
+            coef, intercept = _one_vs_nearest(features, [self.labels.index(label) for label in labels], self.labels)
         self._coef = np.ascontiguousarray(coef.T, dtype=np.float32)  # features × labels
         self._intercept = intercept.astype(np.float32)
         # scoring one question through sklearn's transform costs milliseconds; the same arithmetic by hand
@@ -70,6 +82,26 @@ class IntentModel:
         char_part = _weighted(Counter(_char_wb(words)), self._char_index, self._idf)
         indices = word_part[0] + char_part[0]
         return indices, np.array(word_part[1] + char_part[1], dtype=np.float32)
+
+
+def _one_vs_nearest(features: sp.csr_matrix, y: list[int], labels: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """One binary SVM per label, each on the examples it could be confused with (see the module docstring)."""
+    y_arr = np.asarray(y)
+    n, count = features.shape[0], len(labels)
+    members = [np.flatnonzero(y_arr == k) for k in range(count)]
+    onehot = sp.csr_matrix((np.ones(n), (y_arr, np.arange(n))), shape=(count, n))
+    centroids = normalize(onehot @ features)
+    similarity = (centroids @ centroids.T).toarray()
+    always = members[labels.index(OUT)] if OUT in labels else np.array([], dtype=int)
+    sample = np.random.default_rng(0).choice(n, size=min(n, SAMPLED_EXAMPLES), replace=False)
+    coef = np.zeros((count, features.shape[1]), dtype=np.float32)
+    intercept = np.zeros(count, dtype=np.float32)
+    for k in range(count):
+        near = np.argpartition(-similarity[k], min(NEIGHBOURS, count - 1))[: NEIGHBOURS + 1]
+        rows = np.unique(np.concatenate([members[k], always, sample, *(members[j] for j in near)]))
+        svm = LinearSVC(C=SVM_C).fit(features[rows], y_arr[rows] == k)
+        coef[k], intercept[k] = svm.coef_[0], svm.intercept_[0]
+    return coef, intercept
 
 
 def _weighted(counts: Counter[str], index: dict[str, int], idf: np.ndarray) -> tuple[list[int], list[float]]:

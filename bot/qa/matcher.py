@@ -126,7 +126,6 @@ class LexicalMatcher:
                 continue  # an answer's text counts in the rule's BM25 document; fuzzy-matching it is slow
             weights = {t: self.idf[t] for t in set(tokens)}
             self.entries.append(_Entry(index, " ".join(tokens), weights, sum(weights.values())))
-        self._entry_texts = [e.text for e in self.entries]
         self._nearest_known = functools.lru_cache(maxsize=TYPO_CACHE_SIZE)(self._find_nearest_known)
         # BM25 over one document per rule, normalised so a query whose every word is in a rule scores near 1
         self._rule_tf: list[Counter[str]] = [Counter() for _ in self.rules]
@@ -142,6 +141,16 @@ class LexicalMatcher:
         self._rule_entries: list[list[int]] = [[] for _ in self.rules]
         for i, entry in enumerate(self.entries):
             self._rule_entries[entry.rule_index].append(i)
+        # the entry scores of a question, as arrays: its words sorted (token-sort ratio is the plain ratio of
+        # the sorted words), each entry's rule and weight, and for each word the entries that have it
+        self._entry_sorted = [" ".join(sorted(e.text.split())) for e in self.entries]
+        self._entry_rule = np.array([e.rule_index for e in self.entries], dtype=np.intp)
+        self._entry_norm = np.array([e.norm for e in self.entries])
+        having: dict[str, list[int]] = {}
+        for i, entry in enumerate(self.entries):
+            for tok in entry.weights:
+                having.setdefault(tok, []).append(i)
+        self._entries_having = {tok: np.array(ids, dtype=np.intp) for tok, ids in having.items()}
 
     def match(self, query: str) -> MatchResult:
         exact = self.kb.rules.get(query.strip().lower())
@@ -184,19 +193,20 @@ class LexicalMatcher:
                 bm25[r] = bm25.get(r, 0.0) + weight * tf / (tf + self._bm25_norm[r])
         if not bm25:
             return {}
-        query_text = " ".join(tokens)
         shortlist = heapq.nlargest(CANDIDATE_RULES, bm25, key=bm25.__getitem__)
-        entry_ids = [i for r in shortlist for i in self._rule_entries[r]]
-        ratios = [fuzz.token_sort_ratio(query_text, self._entry_texts[i]) for i in entry_ids]
-        best_entry: dict[int, float] = {}
-        for i, ratio in zip(entry_ids, ratios, strict=True):
-            entry = self.entries[i]
-            shared = sum(w for t, w in query_weights.items() if t in entry.weights)
-            overlap = 2 * shared / (query_norm + entry.norm)
-            score = OVERLAP_WEIGHT * overlap + FUZZY_WEIGHT * ratio / 100
-            if score > best_entry.get(entry.rule_index, -1.0):
-                best_entry[entry.rule_index] = score
-        return {r: best_entry.get(r, 0.0) + BM25_WEIGHT * bm25[r] / query_norm for r in shortlist}
+        entry_ids = np.array([i for r in shortlist for i in self._rule_entries[r]], dtype=np.intp)
+        best_entry = np.zeros(len(self.rules))
+        if len(entry_ids):
+            query_sorted = " ".join(sorted(tokens))
+            ratios = process.cdist([query_sorted], [self._entry_sorted[i] for i in entry_ids], scorer=fuzz.ratio)[0]
+            shared = np.zeros(len(self.entries))
+            for tok, weight in query_weights.items():
+                if (having := self._entries_having.get(tok)) is not None:
+                    shared[having] += weight
+            overlap = 2 * shared[entry_ids] / (query_norm + self._entry_norm[entry_ids])
+            scores = OVERLAP_WEIGHT * overlap + FUZZY_WEIGHT * ratios / 100
+            np.maximum.at(best_entry, self._entry_rule[entry_ids], scores)
+        return {r: float(best_entry[r]) + BM25_WEIGHT * bm25[r] / query_norm for r in shortlist}
 
     def _decide(
         self, query: str, tokens: tuple[str, ...], ranked: list[tuple[int, float]], in_domain: bool

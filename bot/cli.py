@@ -15,6 +15,7 @@ from typing import Any
 from bot.admin.roles import AdminService
 from bot.config import PROJECT_ROOT, Settings, SettingsError, load_settings
 from bot.editing.rules import ImportSummary, RuleError, RuleService
+from bot.presentation.render import Renderer
 from bot.qa.kb import KnowledgeBase, KnowledgeError
 from bot.qa.kb_files import load_knowledge, read_entries, write_knowledge
 from bot.qa.matcher import MatchResult
@@ -69,12 +70,13 @@ def _ask(args: argparse.Namespace, knowledge_dir: Path) -> int:
 def _validate(args: argparse.Namespace, knowledge_dir: Path) -> int:
     laws = Path(args.laws) if args.laws else PROJECT_ROOT.parent / "shared" / "reference" / "laws"
     kb = load_knowledge(knowledge_dir, laws_dir=laws if laws.is_dir() else None, strict=False)
-    for problem in kb.problems:
+    problems = [str(p) for p in kb.problems] + Renderer(kb).card_problems()  # the first screen fits a phone
+    for problem in problems:
         print(problem)
-    status = "FAILED" if kb.problems else "OK"
+    status = "FAILED" if problems else "OK"
     print(f"kb validate: {status}: {len(kb.rules)} rules in {len(kb.topics)} topics, "
-          f"{len(kb.sources)} sources, {len(kb.problems)} problem(s)")  # fmt: skip
-    return 1 if kb.problems else 0
+          f"{len(kb.sources)} sources, {len(problems)} problem(s)")  # fmt: skip
+    return 1 if problems else 0
 
 
 def _run(_args: argparse.Namespace, knowledge_dir: Path) -> int:

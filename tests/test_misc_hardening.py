@@ -130,3 +130,17 @@ def test_the_typo_cache_stays_bounded(engine, monkeypatch):
         m._correct(f"qzx{i}kampanye")
     assert m._nearest_known.cache_info().currsize <= 500
     assert m._correct("kampanyr") == "kampanye"
+
+
+def test_a_failed_start_is_told_in_one_line_not_a_traceback():
+    """python-telegram-bot logs a failed start with its traceback before raising; run_bot prints one line."""
+    import logging
+
+    from bot.tg.app import StartFailure
+
+    def record(message: str) -> logging.LogRecord:
+        return logging.LogRecord("telegram.ext", logging.ERROR, __file__, 1, message, (), None)
+
+    failed = "Network Retry Loop (Bootstrap Initialize Application): Failed run number 0 of 0. Aborting."
+    assert not StartFailure().filter(record(failed))
+    assert StartFailure().filter(record("Network Retry Loop (Polling Updates): Failed run number 3"))

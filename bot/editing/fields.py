@@ -36,16 +36,20 @@ FIELDS = {
     for f in (
         Field("title", ("title",)),
         Field("verdict", ("verdict",)),
+        Field("short", ("short",)),
+        Field("advice", ("advice",), optional=True),
         Field("answer", ("answer",)),
         Field("caveat", ("caveat",), optional=True),
+        Field("penalty", ("penalty",), optional=True),
         Field("sanction", ("sanction",), optional=True),
         Field("basis", ("basis",)),
         Field("questions", ("questions",)),
         Field("en_title", ("en", "title")),
+        Field("en_short", ("en", "short")),
         Field("en_answer", ("en", "answer")),
     )
 }
-TRANSLATED = {"title", "answer", "caveat", "sanction"}  # fields with an English counterpart to keep in step
+TRANSLATED = {"title", "short", "advice", "answer", "caveat", "penalty", "sanction"}  # with an English counterpart
 UNCHECKED = "belum dicek"  # a basis line's optional fourth column
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 
@@ -175,6 +179,9 @@ TEMPLATE = """\
 id: {topic}-contoh-singkat
 verdict: dilarang
 title: Apa yang diatur, dalam satu kalimat
+short: >-
+  Tidak boleh. Dua atau tiga kalimat sederhana yang langsung menjawab (layar pertama, paling banyak 700 karakter).
+advice: Satu baris tindakan yang sebaiknya dilakukan (hapus bila tidak ada).
 questions:
   - pertanyaan seperti yang diketik pengguna
   - pertanyaan kedua dengan kata lain
@@ -187,10 +194,13 @@ basis:
   - source: pp-94-2021
     article: Pasal 5 huruf n angka 1
     quote: kutipan kata demi kata dari pasal itu
+penalty: Sanksinya dalam satu baris (hapus bila putusannya boleh atau info).
 sanction: >-
   Hukuman yang mengancam, dengan pasalnya (hapus baris ini bila putusannya boleh atau info).
 en:
   title: The same title in English
+  short: >-
+    No. The same short answer in English.
   answer: >-
     The same answer in English.
   questions:

@@ -84,6 +84,11 @@ def _after(stack: Stack, token: str) -> Stack:
     return stack[:-1] if stack and stack[-1][0] == m.group(2).lower() else stack
 
 
+def telegram_length(html: str) -> int:
+    """How long Telegram counts this HTML message: UTF-16 code units of its text, tags removed."""
+    return sum(map(_width, _TOKEN.findall(html)))
+
+
 @lru_cache(maxsize=4096)  # tokens repeat: mostly single characters
 def _width(token: str) -> int:
     """UTF-16 code units Telegram counts for a token: none for a tag, the decoded character for an entity."""

@@ -12,12 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
+from bot.presentation.chunks import telegram_length
 from bot.presentation.messages import LANGUAGES, Messages
 from bot.qa.kb import KnowledgeBase, Rule
 from bot.qa.matcher import MatchResult
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+CARD_LIMIT = 700  # characters (as Telegram counts them) of an answer's first screen, in either language
 
 
 @dataclass(frozen=True)
@@ -28,12 +31,19 @@ class RuleText:
     answer: str
     caveat: str | None
     sanction: str | None
+    short: str | None = None
+    advice: str | None = None
+    penalty: str | None = None
 
 
 def rule_text(rule: Rule, lang: str) -> RuleText:
     if lang == "en" and rule.en is not None:
-        return RuleText(rule.en.title, rule.en.answer, rule.en.caveat or rule.caveat, rule.en.sanction or rule.sanction)
-    return RuleText(rule.title, rule.answer, rule.caveat, rule.sanction)
+        en = rule.en
+        return RuleText(
+            en.title, en.answer, en.caveat or rule.caveat, en.sanction or rule.sanction,
+            en.short or rule.short, en.advice or rule.advice, en.penalty or rule.penalty,
+        )  # fmt: skip
+    return RuleText(rule.title, rule.answer, rule.caveat, rule.sanction, rule.short, rule.advice, rule.penalty)
 
 
 class Renderer:
@@ -97,9 +107,40 @@ class Renderer:
         quotes = [b for b in rule.basis if b.quote]
         return self.render("answer.html.j2", quotes=quotes, show_quotes=show_quotes, footer=footer, **context)
 
+    def card_html(self, rule: Rule, lang: str, footer: str = "") -> str:
+        """The answer as a phone shows it first: verdict, short answer, what to do, main article, sanction."""
+        return self.render("answer_card.html.j2", footer=footer, **self.rule_context(rule, lang))
+
+    def basis_html(self, rule: Rule, lang: str, with_answer: bool = True) -> str:
+        """Behind "📜 Dasar hukum": the answer in full, every basis with its quote, what is uncertain, which
+        sources are unchecked."""
+        unchecked = list(dict.fromkeys(self.kb.sources[b.source].short for b in rule.basis if not b.verified))
+        context = self.rule_context(rule, lang)
+        return self.render("answer_basis.html.j2", unchecked=unchecked, with_answer=with_answer, **context)
+
+    def sanction_html(self, rule: Rule, lang: str) -> str:
+        """Behind "⚖️ Sanksi": the sanction in full."""
+        return self.render("answer_sanction.html.j2", **self.rule_context(rule, lang))
+
+    def card_problems(self) -> list[str]:
+        """Rules whose card is over CARD_LIMIT in either language, or has no short answer (kb validate)."""
+        found = []
+        for rule in self.kb.rules.values():
+            for lang in LANGUAGES:
+                text = rule_text(rule, lang)
+                if not text.short or (lang == "en" and not (rule.en and rule.en.short)):
+                    field = "en.short" if lang == "en" else "short"
+                    found.append(f"rule {rule.id}: {field}: missing (the answer on a phone)")
+                    continue
+                length = telegram_length(self.card_html(rule, lang, footer=self.messages("vote_prompt", lang)))
+                if length > CARD_LIMIT:
+                    found.append(f"rule {rule.id}: {lang} card is {length} characters, over {CARD_LIMIT}")
+        return found
+
     def compact_html(self, rule: Rule, lang: str, bot_username: str = "") -> str:
-        """A rule short enough to share in a group (inline mode)."""
-        return self.render("answer_compact.html.j2", bot_username=bot_username, **self.rule_context(rule, lang))
+        """A rule to share in a group (inline mode): the card, signed."""
+        footer = self.messages("inline_signature", lang) + (f" · @{bot_username}" if bot_username else "")
+        return self.card_html(rule, lang, footer=Markup("<i>{}</i>").format(footer))
 
     def verdict_label(self, verdict: str, lang: str) -> str:
         return self.messages(f"verdict_{verdict}", lang)

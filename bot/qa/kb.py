@@ -24,11 +24,11 @@ ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_RULE_ID = 40  # rule ids travel in callback_data, which Telegram caps at 64 bytes
 _ARTICLE = re.compile(r"^(Penjelasan )?Pasal \d+[A-Z]?\b|^(Penjelasan Umum|Lampiran|Diktum|Bagian|Angka|Amar|Isi)\b")
 _RULE_KEYS = {
-    "id", "topic", "verdict", "title", "questions", "keywords", "answer", "caveat",
-    "basis", "sanction", "related", "retired", "en",
+    "id", "topic", "verdict", "title", "questions", "keywords", "short", "advice", "unsettled", "answer", "caveat",
+    "basis", "penalty", "sanction", "related", "retired", "en",
 }  # fmt: skip
 _BASIS_KEYS = {"source", "article", "quote", "verified", "note"}
-_EN_KEYS = {"title", "answer", "questions", "caveat", "sanction"}
+_EN_KEYS = {"title", "short", "advice", "answer", "questions", "caveat", "penalty", "sanction"}
 MAX_SHOWN = 80  # characters of a bad value quoted in a problem
 _REPR = reprlib.Repr()
 _REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 2, MAX_SHOWN, MAX_SHOWN
@@ -80,6 +80,9 @@ class Translation:
     questions: tuple[str, ...] = ()
     caveat: str | None = None
     sanction: str | None = None
+    short: str | None = None
+    advice: str | None = None
+    penalty: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,10 @@ class Rule:
     related: tuple[str, ...] = ()
     en: Translation | None = None
     retired: bool = False  # kept for its history and for rollback, never matched or listed to users
+    short: str | None = None  # the answer on a phone: 2-3 plain sentences, the question answered first
+    advice: str | None = None  # what to do now, one line ("batalkan like", "keluar dari grup")
+    penalty: str | None = None  # the sanction in one line; `sanction` has it in full
+    unsettled: bool = False  # the sources disagree: the short answer says so in one plain line
 
 
 @dataclass(frozen=True)
@@ -250,6 +257,9 @@ class _Checker:
         retired = item.get("retired", False)
         if not isinstance(retired, bool):
             bad("retired", "must be true or false")
+        unsettled = item.get("unsettled", False)
+        if not isinstance(unsettled, bool):
+            bad("unsettled", "must be true or false")
         sanction = _text(item.get("sanction"))
         if verdict == "dilarang" and not sanction:
             bad("sanction", "a prohibited act must say what the violator risks (and its basis)")
@@ -261,6 +271,8 @@ class _Checker:
             id=rid, topic=str(topic), verdict=str(verdict), title=title, questions=tuple(dict.fromkeys(questions)),
             answer=answer, basis=basis, sanction=sanction or None, caveat=_text(item.get("caveat")) or None,
             keywords=tuple(keywords or ()), related=tuple(related or ()), en=en, retired=bool(retired),
+            short=_text(item.get("short")) or None, advice=_text(item.get("advice")) or None,
+            penalty=_text(item.get("penalty")) or None, unsettled=bool(unsettled),
         )  # fmt: skip
 
     def _basis(self, where: str, rid: str, raw: Any) -> tuple[Basis, ...]:
@@ -306,9 +318,8 @@ class _Checker:
             self.problem(where, rid, "en.answer", "missing or empty")
         if len(questions) < MIN_EN_QUESTIONS:
             self.problem(where, rid, "en.questions", f"needs at least {MIN_EN_QUESTIONS} English questions")
-        return Translation(
-            title, answer, tuple(questions), _text(raw.get("caveat")) or None, _text(raw.get("sanction")) or None
-        )
+        optional = {key: _text(raw.get(key)) or None for key in ("caveat", "sanction", "short", "advice", "penalty")}
+        return Translation(title, answer, tuple(questions), **optional)
 
 
 def rule_item(rule: Rule) -> dict[str, Any]:
@@ -317,10 +328,15 @@ def rule_item(rule: Rule) -> dict[str, Any]:
     item["questions"] = list(rule.questions)
     if rule.keywords:
         item["keywords"] = list(rule.keywords)
+    item |= {k: v for k, v in (("short", rule.short), ("advice", rule.advice)) if v}
+    if rule.unsettled:
+        item["unsettled"] = True
     item["answer"] = rule.answer
     if rule.caveat:
         item["caveat"] = rule.caveat
     item["basis"] = [_basis_item(b) for b in rule.basis]
+    if rule.penalty:
+        item["penalty"] = rule.penalty
     if rule.sanction:
         item["sanction"] = rule.sanction
     if rule.related:
@@ -328,8 +344,11 @@ def rule_item(rule: Rule) -> dict[str, Any]:
     if rule.retired:
         item["retired"] = True
     if rule.en is not None:
-        en = {"title": rule.en.title, "answer": rule.en.answer, "questions": list(rule.en.questions)}
-        en |= {k: v for k, v in (("caveat", rule.en.caveat), ("sanction", rule.en.sanction)) if v}
+        en: dict[str, Any] = {"title": rule.en.title}
+        en |= {k: v for k, v in (("short", rule.en.short), ("advice", rule.en.advice)) if v}
+        en |= {"answer": rule.en.answer, "questions": list(rule.en.questions)}
+        en |= {k: v for k, v in (("caveat", rule.en.caveat), ("penalty", rule.en.penalty)) if v}
+        en |= {k: v for k, v in (("sanction", rule.en.sanction),) if v}
         item["en"] = en
     return item
 

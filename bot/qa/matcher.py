@@ -21,7 +21,6 @@ base only knows neutrality rules.
 from __future__ import annotations
 
 import functools
-import heapq
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -134,10 +133,15 @@ class LexicalMatcher:
         lengths = [sum(tf.values()) for tf in self._rule_tf]
         avg = sum(lengths) / max(1, len(lengths))
         self._bm25_norm = [BM25_K1 * (1 - BM25_B + BM25_B * n / avg) for n in lengths]
-        self._postings: dict[str, list[tuple[int, int]]] = {}
+        postings: dict[str, list[tuple[int, float]]] = {}
         for index, tf in enumerate(self._rule_tf):
             for tok, count in tf.items():
-                self._postings.setdefault(tok, []).append((index, count))
+                postings.setdefault(tok, []).append((index, count / (count + self._bm25_norm[index])))
+        # per word: the rules that have it, and its BM25 term (before the word's idf) in each
+        self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {
+            tok: (np.array([r for r, _ in pairs], dtype=np.intp), np.array([t for _, t in pairs]))
+            for tok, pairs in postings.items()
+        }
         self._rule_entries: list[list[int]] = [[] for _ in self.rules]
         for i, entry in enumerate(self.entries):
             self._rule_entries[entry.rule_index].append(i)
@@ -187,13 +191,16 @@ class LexicalMatcher:
         so a query costs one pass over the postings plus a bounded amount of fuzzy matching."""
         query_weights = {t: self.idf.get(t, self._unknown_idf) for t in set(tokens)}
         query_norm = sum(query_weights.values())
-        bm25: dict[int, float] = {}
+        bm25 = np.zeros(len(self.rules))
+        touched = np.zeros(len(self.rules), dtype=bool)
         for tok, weight in query_weights.items():
-            for r, tf in self._postings.get(tok, ()):
-                bm25[r] = bm25.get(r, 0.0) + weight * tf / (tf + self._bm25_norm[r])
-        if not bm25:
+            if (posting := self._postings.get(tok)) is not None:
+                bm25[posting[0]] += weight * posting[1]
+                touched[posting[0]] = True
+        candidates = np.flatnonzero(touched)
+        if not len(candidates):
             return {}
-        shortlist = heapq.nlargest(CANDIDATE_RULES, bm25, key=bm25.__getitem__)
+        shortlist = candidates[np.argsort(-bm25[candidates], kind="stable")[:CANDIDATE_RULES]].tolist()
         entry_ids = np.array([i for r in shortlist for i in self._rule_entries[r]], dtype=np.intp)
         best_entry = np.zeros(len(self.rules))
         if len(entry_ids):
@@ -206,7 +213,7 @@ class LexicalMatcher:
             overlap = 2 * shared[entry_ids] / (query_norm + self._entry_norm[entry_ids])
             scores = OVERLAP_WEIGHT * overlap + FUZZY_WEIGHT * ratios / 100
             np.maximum.at(best_entry, self._entry_rule[entry_ids], scores)
-        return {r: float(best_entry[r]) + BM25_WEIGHT * bm25[r] / query_norm for r in shortlist}
+        return {r: float(best_entry[r] + BM25_WEIGHT * bm25[r] / query_norm) for r in shortlist}
 
     def _decide(
         self, query: str, tokens: tuple[str, ...], ranked: list[tuple[int, float]], in_domain: bool

@@ -45,7 +45,7 @@ from bot.storage.sqlite import SqliteStore
 from bot.storage.tips import TipStore
 from bot.tg import authorisation, callbacks, jobs, menus
 from bot.tg.context import BotContext
-from bot.tg.handlers.public import browse, general, inline, questions
+from bot.tg.handlers.public import browse, details, general, inline, questions
 from bot.tg.handlers.staff import admin, review, rule_edit, rules, stats, unanswered
 from bot.tg.handlers.tips import report, status
 from bot.tg.ratelimit import RetryingRateLimiter
@@ -97,6 +97,14 @@ class RedactToken(logging.Filter):
         return True
 
 
+class StartFailure(logging.Filter):
+    """python-telegram-bot logs a failed start (no network, a rejected token) with its whole traceback, then
+    raises it; `run_bot` says what went wrong in one line, so the traceback is dropped here."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Network Retry Loop (Bootstrap")
+
+
 def configure_logging(level: int = logging.INFO, token: str | None = None) -> None:
     """Log lines carry no date: a day-and-time next to "a report …" or an update would mark a reporter."""
     logging.basicConfig(format="%(levelname)s %(name)s: %(message)s", level=level)
@@ -104,6 +112,7 @@ def configure_logging(level: int = logging.INFO, token: str | None = None) -> No
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # "next run at 20:49:34" on every job run
+    logging.getLogger("telegram.ext").addFilter(StartFailure())
     if token:
         for handler in logging.getLogger().handlers:
             handler.addFilter(RedactToken(token))
@@ -255,6 +264,7 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(questions.on_vote, pattern=callbacks.Vote.pattern()))
     app.add_handler(CallbackQueryHandler(questions.on_hint, pattern=callbacks.Hint.pattern()))
     app.add_handler(CallbackQueryHandler(questions.on_others, pattern=callbacks.Others.pattern()))
+    app.add_handler(CallbackQueryHandler(details.on_detail, pattern=callbacks.Detail.pattern()))
     app.add_handler(CallbackQueryHandler(browse.on_topics_button, pattern=callbacks.Topics.pattern()))
     app.add_handler(CallbackQueryHandler(browse.on_topic_page, pattern=callbacks.TopicPage.pattern()))
     app.add_handler(CallbackQueryHandler(browse.on_open_rule_from_topic, pattern=callbacks.OpenFromTopic.pattern()))
@@ -292,6 +302,6 @@ def _serve(settings: Settings) -> int:
             allowed_updates=Update.ALL_TYPES,
         )
     else:
-        log.info("long polling for updates")
+        log.info("connecting to the Bot API, then long polling for updates (Ctrl-C stops)")
         app.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0

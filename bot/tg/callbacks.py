@@ -12,6 +12,7 @@ On the wire a button is its prefix and its fields, separated by ":" (the prefixe
   t:<topic_id>:<page>             TopicPage: one page of a topic's rules
   l:<lang>                        Language
   n:<rule_id>:<question_id>:<lang> Others: "Bukan ini?", the next candidates for an answered question
+  d:<b|s|r>:<rule_id>:<lang>      Detail: under an answer, its legal basis, full sanction or related rules
   h:<topic>:<lang>                Hint: a short hint shown as an alert (under small talk replies)
   L:<action>:<value>              TipButton: the /lapor form (bot/tg/handlers/tips/report.py)
   S:<action>                      FollowUp: under a /status reply (bot/tg/handlers/tips/status.py)
@@ -133,6 +134,16 @@ class Others(Button):
     prefix = "n"
     rule_id: str
     question_id: int
+    lang: str = ""
+
+
+@dataclass(frozen=True)
+class Detail(Button):
+    """Under an answer: what is behind its first screen, sent below it (b: legal basis, s: sanction, r: related)."""
+
+    prefix = "d"
+    part: str
+    rule_id: str
     lang: str = ""
 
 

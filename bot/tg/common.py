@@ -93,13 +93,22 @@ async def edit_html(message: Message, html: str, keyboard: InlineKeyboardMarkup 
 def answer_keyboard(
     s: Services, rule: Rule, question_id: int, lang: str, back: str | None = None
 ) -> InlineKeyboardMarkup:
-    """Votes under an answer, and for an answer to a question (not a rule opened from a list) "Bukan ini?"."""
-    rows = [
+    """Under an answer: its details (basis, sanction, related rules), reporting where it judges someone's
+    conduct, the votes, and for an answer to a question (not a rule opened from a list) "Bukan ini?"."""
+    details = [button(s.ui("detail_basis", lang), callbacks.Detail("b", rule.id, lang))]
+    if rule.sanction:
+        details.append(button(s.ui("detail_sanction", lang), callbacks.Detail("s", rule.id, lang)))
+    if any(rid in s.engine.kb.rules for rid in rule.related):
+        details.append(button(s.ui("detail_related", lang), callbacks.Detail("r", rule.id, lang)))
+    rows = grid(details, width=3)
+    if reportable(rule) and (link := report_link(s)):
+        rows.append([InlineKeyboardButton(s.ui("detail_report", lang), url=link)])
+    rows.append(
         [
             button(s.ui("vote_up", lang), callbacks.Vote.of(True, rule.id, question_id, lang)),
             button(s.ui("vote_down", lang), callbacks.Vote.of(False, rule.id, question_id, lang)),
         ]
-    ]
+    )
     if question_id:
         rows.append([button(s.ui("not_this", lang), callbacks.Others(rule.id, question_id, lang))])
     if back:
@@ -108,7 +117,14 @@ def answer_keyboard(
 
 
 def answer_html(s: Services, rule: Rule, lang: str) -> str:
-    return s.engine.renderer.answer_html(rule, lang, footer=s.ui("vote_prompt", lang))
+    """The answer's first screen (the card); the rest is behind the buttons of `answer_keyboard`."""
+    return s.engine.renderer.card_html(rule, lang, footer=s.ui("vote_prompt", lang))
+
+
+def reportable(rule: Rule) -> bool:
+    """Rules on conduct someone may have witnessed (a prohibited or conditional act), and the reporting rules,
+    offer the anonymous report form."""
+    return rule.topic == "pelaporan" or rule.verdict in ("dilarang", "bersyarat")
 
 
 BUTTON_LABEL = 60  # characters a button shows before a phone cuts it anyway

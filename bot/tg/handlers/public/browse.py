@@ -13,6 +13,7 @@ from bot.tg.common import (
     answer_keyboard,
     button,
     edit_html,
+    grid,
     label,
     pressed,
     reply_html,
@@ -89,14 +90,18 @@ async def on_topic_page(update: Update, context: BotContext, press: Press[callba
     pages = max(1, -(-len(rules) // PAGE_SIZE))
     page = min(press.button.page, pages - 1)
     shown = rules[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    rows = [
+    # the titles in full in the message (a button cuts them), numbered buttons to open them
+    start = page * PAGE_SIZE + 1
+    rows = grid(
         [
-            InlineKeyboardButton(
-                label(f"{s.engine.renderer.verdict_label(r.verdict, lang).split()[0]} {rule_text(r, lang).title}"),
-                callback_data=callbacks.OpenFromTopic(r.id, topic.id, page).pack(),
-            )
-        ]
-        for r in shown
+            InlineKeyboardButton(str(n), callback_data=callbacks.OpenFromTopic(r.id, topic.id, page).pack())
+            for n, r in enumerate(shown, start=start)
+        ],
+        width=PAGE_SIZE,
+    )
+    listed = [
+        {"n": n, "mark": s.engine.renderer.verdict_label(r.verdict, lang).split()[0], "title": rule_text(r, lang).title}
+        for n, r in enumerate(shown, start=start)
     ]
     nav = []
     if page > 0:
@@ -109,6 +114,7 @@ async def on_topic_page(update: Update, context: BotContext, press: Press[callba
     html = s.engine.renderer.render(
         "topic.html.j2",
         topic_title=topic.en if lang == "en" else topic.title,
+        rules=listed,
         first=page * PAGE_SIZE + 1,
         last=page * PAGE_SIZE + len(shown),
         total=len(rules),

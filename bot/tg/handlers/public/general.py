@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TimedOut
 
+from bot.services import Services
 from bot.tg import callbacks
-from bot.tg.common import button
+from bot.tg.common import button, label, report_link
 from bot.tg.context import BotContext
 from bot.tg.handlers.public.browse import show_rule
 from bot.tg.handlers.tips.report import on_lapor_in_group
@@ -28,7 +29,25 @@ async def on_start(update: Update, context: BotContext) -> None:
     if payload in s.engine.kb.rules:
         await show_rule(update.effective_message, s, payload, lang)
         return
-    await on_help(update, context)
+    await update.effective_message.reply_text(
+        s.engine.renderer.render("start.html.j2", lang=lang), reply_markup=start_keyboard(s, lang)
+    )
+
+
+POPULAR = ("medsos-like-unggahan", "kampanye-hadir-pasif", "keluarga-pasangan-cltn")  # /start's example questions
+
+
+def start_keyboard(s: Services, lang: str) -> InlineKeyboardMarkup:
+    """A few questions people ask most, the topics, and the anonymous report: a first tap, not a command list."""
+    rows = [
+        [button(label(f"❓ {s.ui(f'start_example_{n}', lang)}"), callbacks.OpenRule(rule_id, 0, lang))]
+        for n, rule_id in enumerate(POPULAR, start=1)
+        if rule_id in s.engine.kb.rules
+    ]
+    row = [button(s.ui("topics", lang), callbacks.Topics())]
+    if link := report_link(s):
+        row.append(InlineKeyboardButton(s.ui("smalltalk_report", lang), url=link))
+    return InlineKeyboardMarkup([*rows, row])
 
 
 async def on_help(update: Update, context: BotContext) -> None:

@@ -26,7 +26,6 @@ from bot.tg.common import (
     answer_html,
     answer_keyboard,
     button,
-    edit_html,
     label,
     pressed,
     reply_html,
@@ -116,7 +115,7 @@ async def answer_question(message: Message, context: BotContext, question: str) 
         template = "story.html.j2" if asked.story else "choices.html.j2"
         await reply_choices(message, s, result, question_id, lang, template)
     else:
-        html = s.engine.renderer.render("no_match.html.j2", query=question[:200], lang=lang)
+        html = s.engine.renderer.render("no_match.html.j2", query=label(question, 200), lang=lang)
         await reply_html(message, html, topics_keyboard(s, lang))
 
 
@@ -157,14 +156,15 @@ async def on_others(update: Update, context: BotContext, press: Press[callbacks.
 
 @pressed(callbacks.OpenRule)
 async def on_open_rule(update: Update, context: BotContext, press: Press[callbacks.OpenRule]) -> None:
-    """A rule picked from the "maksud Anda" list replaces the list."""
+    """A rule picked from a list ("maksud Anda", a story's rules, "Bukan ini?", related rules, a search) opens
+    below it: the list stays, so the way back is one scroll up and the next choice one tap away."""
     rule = press.s.engine.kb.rules.get(press.button.rule_id)
     if rule is None:
         await press.expired()
         return
     await press.query.answer()
     keyboard = answer_keyboard(press.s, rule, press.button.question_id, press.lang)
-    await edit_html(press.message, answer_html(press.s, rule, press.lang), keyboard)
+    await reply_html(press.message, answer_html(press.s, rule, press.lang), keyboard)
 
 
 HINTS = ("ask",)  # a `hint_<topic>` message each

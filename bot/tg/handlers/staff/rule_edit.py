@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
     CallbackQueryHandler,
@@ -43,7 +43,9 @@ from bot.editing.fields import (
     read_new_rule,
 )
 from bot.editing.rules import EDIT, RuleError, Unchanged, changed_keys
-from bot.qa.kb import VERDICTS, Entry, Problem, check_entry, rule_item
+from bot.presentation.chunks import telegram_length
+from bot.presentation.render import CARD_LIMIT
+from bot.qa.kb import VERDICTS, Entry, Problem, Rule, check_entry, rule_item
 from bot.services import Services
 from bot.tg import callbacks
 from bot.tg.authorisation import authorised
@@ -214,21 +216,36 @@ async def _propose(message: Message, s: Services, pending: Pending, item: dict[s
         return await _refuse(message, s, exc.reasons)
     pending.item = rule_item(rule)
     html = s.engine.renderer.render(
-        "admin/rule_preview.html.j2", rule=rule, action=pending.action, warnings=_warnings(s, pending),
+        "admin/rule_preview.html.j2", rule=rule, action=pending.action, warnings=_warnings(s, pending, rule),
         label=s.ui(f"field_{pending.action}", "id") if pending.action in FIELDS else "",
-        answer=Markup(s.engine.renderer.answer_html(rule, "id")),
+        answer=Markup(_preview(s, rule, pending.action)),
     )  # fmt: skip
     keyboard = _keyboard(s, ("rules_save", callbacks.RulesButton("s")), ("rules_cancel", callbacks.RulesButton("x")))
     await reply_html(message, html, keyboard)
     return CONFIRM
 
 
-def _warnings(s: Services, pending: Pending) -> list[str]:
+def _preview(s: Services, rule: Rule, action: str) -> str:
+    """What users will read: the answer's first screen, and behind its buttons the part this edit changes."""
+    renderer = s.engine.renderer
+    shown = [renderer.card_html(rule, "id")]
+    if action in ("answer", "new"):
+        shown.append(str(escape(rule.answer)))  # rule text is an editor's: escaped, as every template does
+    if action in ("caveat", "basis", "new"):
+        shown.append(renderer.basis_html(rule, "id", with_answer=False))
+    if action in ("sanction", "new") and rule.sanction:
+        shown.append(renderer.sanction_html(rule, "id"))
+    return "\n\n".join(shown)
+
+
+def _warnings(s: Services, pending: Pending, rule: Rule) -> list[str]:
     item, base = pending.item or {}, pending.base_item or {}
     warnings = []
     en = base.get("en") or {}
-    if pending.action in TRANSLATED and (pending.action in ("title", "answer") or pending.action in en):
+    if pending.action in TRANSLATED and (pending.action in ("title", "short", "answer") or pending.action in en):
         warnings.append(s.ui("rules_warn_english", "id", label=s.ui(f"field_{pending.action}", "id")))
+    if (length := telegram_length(s.engine.renderer.card_html(rule, "id"))) > CARD_LIMIT:
+        warnings.append(s.ui("rules_warn_card", "id", length=length, limit=CARD_LIMIT))
     unchecked = [b for b in item.get("basis", []) if b.get("verified") is False and b not in base.get("basis", [])]
     if unchecked:
         warnings.append(s.ui("rules_warn_unchecked", "id", count=len(unchecked)))

@@ -4,6 +4,8 @@ Bot API."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.presentation.chunks import telegram_length
@@ -65,3 +67,17 @@ async def test_a_forged_detail_button_is_refused(env):
     [answer] = await chat.say("/aturan partai-anggota-pengurus")
     for data in ("d:x:partai-anggota-pengurus:id", "d:b:tidak-ada:id", "d:b"):
         assert "kedaluwarsa" in (await chat.press_for_alert(answer, data)).lower()
+
+
+def test_no_english_screen_holds_an_indonesian_label(engine):
+    """Every label the Indonesian catalogue gives answers (verdicts, "Dasar hukum", "Sanksi", "Catatan"...)
+    is absent from every rule's English screens: the card, the legal basis, the sanction."""
+    renderer = engine.renderer
+    labels = {**renderer.messages.group("word", "id"), **renderer.messages.group("verdict", "id")}
+    english = {**renderer.messages.group("word", "en"), **renderer.messages.group("verdict", "en")}
+    indonesian = [v for k, v in labels.items() if v != english.get(k)] + [renderer.messages("vote_prompt", "id")]
+    for rule in engine.kb.rules.values():
+        screens = (renderer.card_html(rule, "en"), renderer.basis_html(rule, "en"), renderer.sanction_html(rule, "en"))
+        for screen in screens:
+            words = re.sub(r"“[^”]*”", "", screen)  # the regulations' own words are quoted as they are
+            assert not [w for w in indonesian if re.search(rf"\b{re.escape(w)}\b", words)], rule.id

@@ -123,7 +123,12 @@ async def test_cancel_deletes_the_draft_and_its_files(env):
     await chat.send_photo(jpeg_with_gps())
     s = services(env)
     assert await s.tips.files.names()
-    [bye] = await chat.say("/batal")
+    [confirm] = await chat.say("/batal")  # asks first: nothing is deleted yet
+    assert "Hapus draf" in confirm.text and await s.tips.files.names()
+    await chat.press(confirm, TipButton("resume"))  # "continue": the step again, the draft kept
+    assert await s.tips.load_draft(s.user_keys.key(5004)) is not None
+    [confirm] = await chat.say("/batal")
+    [bye] = await chat.press(confirm, TipButton("discard"))
     assert "dibatalkan" in bye.text
     assert await s.tips.load_draft(s.user_keys.key(5004)) is None and not await s.tips.files.names()
     [nothing] = await chat.say("/batal")
@@ -338,3 +343,19 @@ async def test_lapor_with_an_open_draft_offers_to_resume_or_start_again(env):
     draft = await s.tips.load_draft(s.user_keys.key(5013))
     assert draft is not None and draft.step == "category" and draft.description is None
     del evidence
+
+
+async def test_typed_answers_are_echoed_as_read_and_a_question_mid_form_is_told_how_to_leave(env):
+    chat = Chat(env.fake, 5090)
+    intro, category = await chat.say("/lapor", count=2)
+    [told] = await chat.say("boleh gak pns like postingan caleg?")  # a question, while a button is awaited
+    assert "masih terbuka" in told.text and "/batal" in told.text
+    [election] = await chat.press(category, TipButton("c", "media-sosial"))
+    await chat.press(election, TipButton("e", "pilkada"))
+    [province] = await chat.say("Kepala Bidang Dinas Pendidikan Kab. Contoh")
+    [regency] = await chat.say("jateng")  # typed, not pressed
+    assert regency.text.startswith("✅ Jawa Tengah")
+    [when] = await chat.say("Kab. Klaten")
+    [described] = await chat.say("sabtu kemarin")
+    assert described.text.startswith("✅ ") and "20" in described.text.split("\n")[0]
+    del intro, province, when

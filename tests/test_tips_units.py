@@ -45,6 +45,17 @@ TODAY = date(2026, 11, 23)
         ("hari ini", TODAY),
         ("Kemarin", TODAY - timedelta(days=1)),
         ("3 hari lalu", TODAY - timedelta(days=3)),
+        # weekdays (TODAY is a Monday)
+        ("sabtu", date(2026, 11, 21)),
+        ("Sabtu kemarin", date(2026, 11, 21)),
+        ("sabtu minggu lalu", date(2026, 11, 21)),
+        ("minggu kemarin, hari sabtu", date(2026, 11, 21)),
+        ("hari minggu lalu", date(2026, 11, 22)),
+        ("senin", TODAY),
+        ("senin kemarin", date(2026, 11, 16)),
+        ("jum'at", date(2026, 11, 20)),
+        ("last saturday", date(2026, 11, 21)),
+        ("sabtu 21 nov 2026", date(2026, 11, 21)),
     ],
 )
 def test_dates_people_type(typed, expected):
@@ -60,6 +71,8 @@ def test_dates_people_type(typed, expected):
         ("24/11/2026", "future"),
         ("17/9/1999", "too_old"),
         ("minggu lalu pas apel", "unreadable"),
+        ("minggu lalu", "which_day"),  # a week, not a day: the user is asked which
+        ("pekan kemarin", "which_day"),
         ("17 Foo 2024", "unreadable"),
         ("", "unreadable"),
     ],

@@ -10,6 +10,7 @@ import copy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
@@ -74,6 +75,9 @@ class Renderer:
 
     def rule_context(self, rule: Rule, lang: str) -> dict[str, Any]:
         urls = list(dict.fromkeys(u for b in rule.basis if (u := self.kb.sources[b.source].url)))
+        # a link named after its regulation where it opens that regulation, after its site where it is a home page
+        named = {self.kb.sources[b.source].url: self.kb.sources[b.source].short for b in rule.basis}
+        links = [{"url": u, "label": named[u] if urlsplit(u).path.strip("/") else urlsplit(u).netloc} for u in urls]
         related = [
             {"id": r.id, "title": rule_text(r, lang).title}
             for rid in rule.related
@@ -84,6 +88,7 @@ class Renderer:
             "text": rule_text(rule, lang),
             "sources": self.kb.sources,
             "urls": urls,
+            "links": links,
             "related": related,
             "lang": lang,
         }

@@ -230,13 +230,11 @@ async def on_button(update: Update, context: BotContext, press: Press[callbacks.
     action, value = press.button.action, press.button.value
     if action == "saved":
         return await _saved(press, context)
-    if action == "cancel":  # asks first: a draft deleted by a stray tap cannot be brought back
+    if action in ("cancel", "discard"):
         await press.query.answer()
-        return await ask_to_cancel(press.message, s, lang, s.drafts.of(update.effective_user.id))
-    if action == "discard":
-        await press.query.answer()
-        await _retire(press.message)
-        return await cancel(press.message, s, lang, s.drafts.of(update.effective_user.id), context)
+        if action == "discard":
+            await _retire(press.message)
+        return await cancel(press.message, s, lang, s.drafts.of(update.effective_user.id), action == "discard")
     key = s.drafts.of(update.effective_user.id)
     draft = await s.tips.load_draft(key)
     if draft is None:
@@ -370,26 +368,18 @@ async def _delete_messages(context: BotContext, chat_id: int, first: int | None,
 # ---------------------------------------------------------------------- cancelling
 
 
-async def ask_to_cancel(message: Message, s: Services, lang: str, key: str) -> str | int:
-    """/batal and ✖️: the draft is deleted only once the user confirms; "continue" shows the step again."""
-    draft = await s.tips.load_draft(key)
-    if draft is None:
-        await message.reply_text(s.ui("tip_nothing_to_cancel", lang))
-        return END
-    if draft.step == SENT:
-        return await _receipt_again(message, s, lang, draft, key)
-    keyboard = [[_button(s, lang, "tip_discard", "discard"), _button(s, lang, "tip_keep", "resume")]]
-    await message.reply_text(s.ui("tip_cancel_confirm", lang), reply_markup=InlineKeyboardMarkup(keyboard))
-    return FILLING
-
-
-async def cancel(message: Message, s: Services, lang: str, key: str, context: BotContext) -> str | int:
+async def cancel(message: Message, s: Services, lang: str, key: str, confirmed: bool = False) -> str | int:
+    """/batal and ✖️ ask first (a draft deleted by a stray tap cannot be brought back); 🗑 confirms."""
     draft = await s.tips.load_draft(key)
     if draft is None:
         await message.reply_text(s.ui("tip_nothing_to_cancel", lang))
         return END
     if draft.step == SENT:  # the report is stored already: only the receipt is left to save
         return await _receipt_again(message, s, lang, draft, key)
+    if not confirmed:
+        keyboard = [[_button(s, lang, "tip_discard", "discard"), _button(s, lang, "tip_keep", "resume")]]
+        await message.reply_text(s.ui("tip_cancel_confirm", lang), reply_markup=InlineKeyboardMarkup(keyboard))
+        return FILLING
     await s.tips.discard_draft(key, draft)
     await message.reply_text(s.ui("tip_cancelled", lang))
     return END
@@ -399,7 +389,7 @@ async def on_cancel(update: Update, context: BotContext) -> str | int:
     """/batal, in the form or after a restart (when the conversation is not in memory any more)."""
     s = context.services
     lang = context.lang
-    return await ask_to_cancel(update.effective_message, s, lang, s.drafts.of(update.effective_user.id))
+    return await cancel(update.effective_message, s, lang, s.drafts.of(update.effective_user.id))
 
 
 # ---------------------------------------------------------------------- wiring

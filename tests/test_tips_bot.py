@@ -359,3 +359,11 @@ async def test_typed_answers_are_echoed_as_read_and_a_question_mid_form_is_told_
     [described] = await chat.say("sabtu kemarin")
     assert described.text.startswith("✅ ") and "20" in described.text.split("\n")[0]
     del intro, province, when
+
+
+async def test_the_page_after_sending_gives_the_formal_reports_deadline(env):
+    chat = Chat(env.fake, 5091)
+    review = await fill_report(chat)  # Pilkada, incident on 17/9/2024
+    [receipt] = await chat.press(review, TipButton("send"))
+    [after] = await chat.press(receipt, TipButton("saved"))
+    assert "paling lambat 24 September 2024, dan batas itu sudah lewat" in after.text  # 7 calendar days

@@ -340,3 +340,12 @@ def test_articles_cited_in_the_after_report_guidance_are_in_the_knowledge_base(e
     assert cited <= bases
     rules = re.findall(r"/aturan ([a-z-]+)", text)
     assert rules and all(r in engine.kb.rules for r in rules)
+
+
+def test_the_formal_report_deadline():
+    from bot.tips.deadline import formal_deadline
+
+    friday = date(2026, 11, 27)
+    assert formal_deadline("pemilu", friday) == date(2026, 12, 8)  # 7 working days: weekends not counted
+    assert formal_deadline("pilkada", friday) == date(2026, 12, 4)  # 7 calendar days
+    assert formal_deadline("tidak_tahu", friday) is None

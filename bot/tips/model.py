@@ -32,6 +32,8 @@ class EvidenceItem:
 class Receipt:
     code: str
     public_no: str
+    formal_due: str | None = None  # ISO date: the last day for a formal report, if known that day (tips/deadline.py)
+    election: str | None = None  # which law's deadline that is: pemilu or pilkada
 
 
 @dataclass
@@ -63,7 +65,8 @@ class Draft:
 
     @classmethod
     def sent(cls, receipt: Receipt, first_message_id: int | None) -> Draft:
-        """What is left of a draft once its report is stored: nothing of the report, only its receipt."""
+        """What is left of a draft once its report is stored: nothing of the report, only its receipt (with the
+        formal-report deadline the reporter is shown next)."""
         return cls(step=SENT, receipt=receipt, first_message_id=first_message_id)
 
     @property

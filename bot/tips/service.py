@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta, timezone
 from bot.privacy.crypto import CryptoError, Vault
 from bot.storage.tips import NewEvidence, NewReport, TipStore
 from bot.tips import receipts
+from bot.tips.deadline import formal_deadline
 from bot.tips.evidence import CleanFile, EvidenceFiles
 from bot.tips.model import CLOSED, MAX_EVIDENCE, SENT, STATUSES, Draft, EvidenceItem, Receipt, ReportEvent, ReportView
 
@@ -123,11 +124,15 @@ class TipService:
         )
         evidence = [self._new_evidence(e) for e in draft.evidence]
 
+        due = formal_deadline(draft.election, date.fromisoformat(draft.incident_date)) if draft.incident_date else None
+        due_iso = due.isoformat() if due else None
+
         def pending(public_no: str) -> bytes:
-            return self.vault.seal_json(Draft.sent(Receipt(code, public_no), draft.first_message_id).to_dict(), "draft")
+            receipt = Receipt(code, public_no, due_iso, draft.election if due else None)
+            return self.vault.seal_json(Draft.sent(receipt, draft.first_message_id).to_dict(), "draft")
 
         _report_id, public_no = await self.store.create_report(user_key, report, evidence, today_wib(), pending)
-        return Receipt(code, public_no)  # no log line: its time would mark the report
+        return Receipt(code, public_no, due_iso, draft.election if due else None)  # no log line: its time marks it
 
     def _new_evidence(self, item: EvidenceItem) -> NewEvidence:
         link = self.vault.seal(item.url.encode(), "link") if item.url else None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import Counter
+from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
@@ -340,14 +341,27 @@ async def _saved(press: Press, context: BotContext) -> int:
     if sent is None:  # pressed twice, or on an old message
         await _retire_quietly(press.message)
         return END
+    deadline = _deadline(sent, lang)
     await s.tips.discard_draft(key, sent)
     # the form goes from the chat, and every copy of the receipt shown meanwhile
     last = max(press.message.message_id, sent.last_message_id or 0)
     deleted = await _delete_messages(context, press.message.chat_id, sent.first_message_id, last + 1)
     note = s.ui("tip_chat_cleared" if deleted else "tip_chat_clear_yourself", lang)
-    page = s.engine.renderer.render("tips/after.html.j2", lang=lang)
+    page = s.engine.renderer.render("tips/after.html.j2", lang=lang, deadline=deadline)
     await context.bot.send_message(press.message.chat_id, f"{note}\n\n{page}")
     return END
+
+
+def _deadline(sent: Draft, lang: str) -> dict[str, object] | None:
+    """The formal-report deadline kept with the receipt, as the page after sending shows it."""
+    receipt = sent.receipt
+    if receipt is None or not receipt.formal_due:
+        return None
+    return {
+        "election": receipt.election,
+        "due": format_date(receipt.formal_due, lang),
+        "passed": date.fromisoformat(receipt.formal_due) < today_wib(),
+    }
 
 
 async def _delete_messages(context: BotContext, chat_id: int, first: int | None, end: int) -> bool:

@@ -122,6 +122,7 @@ async def test_report_survives_kill_9_at_every_step_and_leaves_no_trace(tmp_path
 
         [status] = await chat.say(f"/status {code}")
         assert "Baru" in status.text and "LPR-" in status.text
+        assert "menunggu dibaca petugas" in status.text  # what the status means, and what comes next
         assert callbacks.FollowUp("reply").pack() in datas(status)
         assert await bot.stop() == 0
     finally:

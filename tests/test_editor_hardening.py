@@ -243,3 +243,13 @@ async def test_an_edit_left_waiting_times_out_unsaved_and_the_editor_is_told(tmp
 def test_timeout_is_read_when_the_conversation_is_built(monkeypatch):
     monkeypatch.setattr(rule_edit, "TIMEOUT", 7.5)
     assert rule_edit.build_conversation().conversation_timeout == 7.5
+
+
+def test_a_basis_line_reads_pasal_in_any_case():
+    from bot.editing.fields import apply
+
+    item = {"basis": []}
+    typed = "PP-94-2021 | pasal 5 huruf n angka 1 | ikut kampanye\npp-94-2021 | PENJELASAN PASAL 5 | x"
+    new = apply(item, "basis", typed)
+    assert [b["article"] for b in new["basis"]] == ["Pasal 5 huruf n angka 1", "Penjelasan Pasal 5"]
+    assert new["basis"][0]["source"] == "pp-94-2021"

@@ -51,6 +51,8 @@ FIELDS = {
 }
 TRANSLATED = {"title", "short", "advice", "answer", "caveat", "penalty", "sanction"}  # with an English counterpart
 UNCHECKED = "belum dicek"  # a basis line's optional fourth column
+# an editor may type "pasal 5" or "PASAL 5": the schema wants "Pasal 5" (bot/qa/kb.py)
+_ARTICLE_WORD = re.compile(r"^(?:penjelasan\s+)?pasal\b|^(?:penjelasan umum|lampiran|diktum)\b", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 
 
@@ -146,7 +148,8 @@ def _read_basis(line: str, n: int, old: list[dict[str, Any]]) -> dict[str, Any]:
     unchecked = len(parts) == 4 and parts[3].lower() == UNCHECKED
     if len(parts) not in (2, 3) and not unchecked:
         raise FieldError(f"Baris {n}: tulis sumber | pasal | kutipan, contoh: pp-94-2021 | Pasal 5 huruf n | …")
-    source, article, quote = parts[0], parts[1], " ".join(parts[2].split()) if len(parts) > 2 else ""
+    source, quote = parts[0].lower(), " ".join(parts[2].split()) if len(parts) > 2 else ""
+    article = _ARTICLE_WORD.sub(lambda m: m.group(0).title(), " ".join(parts[1].split()))
     for before in old:
         same = (before["source"], before["article"], before.get("quote") or "") == (source, article, quote)
         if same:

@@ -1,10 +1,11 @@
 """Who may use the staff commands and buttons: checked once, in handler group -1, before any other handler.
 
 Every update is looked at here first (bot/tg/app.py registers `check_staff` in `GUARDS`). A staff command
-or a press on a staff button from someone without the permission it needs is answered exactly as an unknown
-command (or an expired button) is, and goes no further: no conversation, command or fallback sees it. The
-attempt is audited for staff and only counted, per day, for anyone else (bot/admin/roles.py). The editing
-conversation checks again on every message it reads, so a role revoked mid-edit ends the edit.
+or a press on a staff button from someone without the permission it needs goes no further: a staff member is
+told which role it needs, anyone else is answered exactly as an unknown command (or an expired button) is;
+no conversation, command or fallback sees it. The attempt is audited for staff and only counted, per day, for
+anyone else (bot/admin/roles.py). The editing conversation checks again on every message it reads, so a role
+revoked mid-edit ends the edit.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
+from bot.admin.roles import PERMISSIONS
 from bot.tg import callbacks
 from bot.tg.context import BotContext
 
@@ -65,10 +67,16 @@ async def authorised(update: Update, context: BotContext, permission: str) -> bo
     user = update.effective_user
     if user is not None and await s.admin.allowed(user.id, permission):
         return True
+    roles = await s.admin.roles(user.id) if user is not None else set()
     if user is not None:
         await s.admin.denied(user.id, permission)
+    if roles:  # a staff member without this role is told which one it needs; strangers learn nothing
+        needed = " / ".join(PERMISSIONS.get(permission, ())) or "owner"
+        text = s.ui("staff_role_missing", "id", needed=needed, roles=", ".join(sorted(roles)))
+    else:
+        text = s.ui("expired" if update.callback_query is not None else "unknown_command", context.lang)
     if update.callback_query is not None:
-        await update.callback_query.answer(s.ui("expired", context.lang), show_alert=True)
+        await update.callback_query.answer(text, show_alert=True)
     elif update.effective_message is not None:
-        await update.effective_message.reply_text(s.ui("unknown_command", context.lang))
+        await update.effective_message.reply_text(text)
     return False

@@ -152,7 +152,11 @@ async def test_rollback_restores_a_revision(env):
     assert "tidak punya revisi 9" in missing.text
     [unknown] = await editor.say("/rollback aturan-tidak-ada 1")
     assert "Tidak ada aturan" in unknown.text
-    [done] = await editor.say(f"/rollback {RULE} 1")
+    [shown] = await editor.say(f"/rollback {RULE} 1")  # a preview first: nothing is saved yet
+    assert "Pratinjau rollback" in shown.text and "jawaban singkat" in shown.text and NEW_ANSWER not in shown.text
+    [before] = await user.say(QUESTION)
+    assert NEW_ANSWER in before.text
+    [done] = await editor.press(shown, RulesButton("k", RULE, "1"))
     assert "revisi 1" in done.text and "revisi 3" in done.text
     [answer] = await user.say(QUESTION)
     assert NEW_ANSWER not in answer.text and "BERSYARAT" in answer.text

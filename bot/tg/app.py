@@ -248,6 +248,7 @@ def register_handlers(app: Application) -> None:
         app.add_handler(CommandHandler(command, callback, filters=new_message & private))
     app.add_handler(CallbackQueryHandler(review.on_button, pattern=callbacks.ReviewButton.pattern()))
     app.add_handler(CallbackQueryHandler(unanswered.on_button, pattern=callbacks.UnansweredButton.pattern()))
+    app.add_handler(CallbackQueryHandler(rule_edit.on_rollback_confirmed, pattern=callbacks.RulesButton.pattern("k")))
     app.add_handler(CallbackQueryHandler(rules.on_button, pattern=callbacks.RulesButton.pattern()))
     app.add_handler(CommandHandler("start", general.on_start, filters=new_message))
     app.add_handler(CommandHandler(["help", "bantuan"], general.on_help, filters=new_message))

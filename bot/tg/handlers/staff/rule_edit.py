@@ -351,7 +351,8 @@ async def on_cancel(update: Update, context: BotContext) -> int:
 
 
 async def on_rollback(update: Update, context: BotContext) -> None:
-    """/rollback <id> <revision>: that revision's content, saved as the newest revision."""
+    """/rollback <id> <revision>: a preview of that revision's content and what it changes, and a button to
+    save it as the newest revision (nothing changes before it is pressed)."""
     s = context.services
     message = update.effective_message
     args = context.args or []
@@ -363,18 +364,47 @@ async def on_rollback(update: Update, context: BotContext) -> None:
     if current is None:
         await message.reply_text(s.ui("rules_unknown", "id", rule_id=rule_id))
         return
-    if await s.rules.revision(rule_id, number) is None:
+    old = await s.rules.revision(rule_id, number)
+    if old is None:
         await message.reply_text(s.ui("rules_no_revision", "id", rule_id=rule_id, revision=number))
         return
-    try:
-        rev = await s.rules.rollback(rule_id, number, str(update.effective_user.id))
-    except Unchanged:
+    changed = changed_keys(current.item, old.item)
+    if not changed:
         await message.reply_text(s.ui("rules_unchanged", "id"))
         return
+    try:
+        rule = await s.rules.preview(old.item)
     except RuleError as exc:
         await _refuse(message, s, exc.reasons, retry=False)
         return
+    html = s.engine.renderer.render(
+        "admin/rule_rollback.html.j2", rule_id=rule_id, old=number, current=current.revision, changed=changed,
+        answer=Markup(s.engine.renderer.card_html(rule, "id")),
+    )  # fmt: skip
+    confirm = ("rules_rollback_confirm", callbacks.RulesButton("k", rule_id, str(number)))
+    await reply_html(message, html, _keyboard(s, confirm))
 
+
+@pressed(callbacks.RulesButton)
+async def on_rollback_confirmed(update: Update, context: BotContext, press: Press[callbacks.RulesButton]) -> None:
+    """↩️ under a /rollback preview: that revision's content saved as the newest revision."""
+    s, rule_id = press.s, press.button.a
+    number = callbacks.as_int(press.button.b, -1)
+    current = await s.rules.current(rule_id)
+    if current is None or number < 1:
+        await press.expired()
+        return
+    await press.query.answer()
+    await press.message.edit_reply_markup(None)  # pressed once
+    try:
+        rev = await s.rules.rollback(rule_id, number, str(update.effective_user.id))
+    except Unchanged:
+        await press.message.reply_text(s.ui("rules_unchanged", "id"))
+        return
+    except RuleError as exc:
+        await _refuse(press.message, s, exc.reasons, retry=False)
+        return
     await audit_change(s, update.effective_user.id, "rule.rollback", current.item, rev.item)
     text = s.ui("rules_rolled_back", "id", rule_id=rule_id, old=number, revision=rev.revision)
-    await message.reply_text(text, reply_markup=_keyboard(s, ("rules_open", callbacks.RulesButton("o", rule_id))))
+    keyboard = _keyboard(s, ("rules_open", callbacks.RulesButton("o", rule_id)))
+    await press.message.reply_text(text, reply_markup=keyboard)

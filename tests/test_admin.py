@@ -99,6 +99,13 @@ async def test_reviewer_handles_a_tip_and_the_reporter_sees_it(env):
 
     [opened] = await reviewer.press(opened, callbacks.ReviewButton, action="s")  # a status button under the report
     assert "🔒" in opened.text and "laporan lain" in opened.text
+    [confirm] = await reviewer.press(opened, callbacks.ReviewButton, action="s", b="selesai")  # closing asks first
+    assert "Tutup laporan ini" in confirm.text
+    [status] = await reporter.say(f"/status {code}")
+    assert "Selesai" not in status.text.split("Riwayat")[0]
+    [closed] = await reviewer.press(confirm, callbacks.ReviewButton, action="S")
+    [status] = await reporter.say(f"/status {code}")
+    assert "Selesai" in status.text.split("Riwayat")[0] and "🔒" in closed.text
 
     reviewer.send("/export")  # answered with a document, not a message
     [document] = await reviewer.wait_sent("sendDocument")

@@ -25,7 +25,7 @@ from bot.tg.common import Press, button, grid, pressed, reply_html
 from bot.tg.context import BotContext
 from bot.tips.dates import format_date
 from bot.tips.export import to_csv
-from bot.tips.model import STATUSES
+from bot.tips.model import CLOSED, STATUSES
 
 PAGE = 8
 MAX_PHOTO_BYTES = 10 * 1024 * 1024  # sendPhoto's limits; larger images go as documents
@@ -106,7 +106,15 @@ async def on_button(update: Update, context: BotContext, press: Press[callbacks.
     elif action == "o":
         await query.answer()
         await open_report(press.message, s, callbacks.as_int(a), reviewer)
-    elif action == "s" and b in STATUSES:
+    elif action == "s" and b in CLOSED:  # closing asks first: the reporter sees it, and it ends the handling
+        await query.answer()
+        keyboard = InlineKeyboardMarkup([[button(s.ui("review_close_yes", "id"), callbacks.ReviewButton("S", a, b))]])
+        await press.message.reply_text(
+            s.ui("review_close_confirm", "id", status=s.ui(f"status_{b}", "id")), reply_markup=keyboard
+        )
+    elif (action == "s" and b in STATUSES) or (action == "S" and b in CLOSED):
+        if action == "S":
+            await press.message.edit_reply_markup(None)  # confirmed once
         report_id = callbacks.as_int(a)
         if await _set_status(s, reviewer, report_id, b, None):
             await query.answer(s.ui("review_status_set", "id", status=b))

@@ -79,6 +79,12 @@ def _validate(args: argparse.Namespace, knowledge_dir: Path) -> int:
     return 1 if problems else 0
 
 
+def _kb_acts(_args: argparse.Namespace, knowledge_dir: Path) -> int:
+    kb = load_knowledge(knowledge_dir)
+    print(Renderer(kb).render("acts.md.j2", kb=kb))
+    return 0
+
+
 def _run(_args: argparse.Namespace, knowledge_dir: Path) -> int:
     from bot.tg.app import run_bot  # the only command that needs python-telegram-bot
 
@@ -185,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--laws", help="folder of regulation texts (default: ../shared/reference/laws)")
     kb_export = kb_sub.add_parser("export", help="write the rules in service (DATA_DIR's database) to DIR as YAML")
     kb_export.add_argument("dir", help="a folder; `knowledge` updates the project's own files")
+    kb_sub.add_parser("acts", help="print every act the rules judge, with verdict and id (docs/acts.md)")
     kb_import = kb_sub.add_parser("import", help="load DIR/rules/*.yaml as new revisions, all or nothing")
     kb_import.add_argument("dir")
     kb_import.add_argument("--note", help="the change note kept with each new revision")
@@ -204,7 +211,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "ask":
             return _ask(args, knowledge_dir)
         if args.command == "kb":
-            handler = {"validate": _validate, "export": _kb_export, "import": _kb_import}[args.kb_command]
+            handlers = {"validate": _validate, "export": _kb_export, "import": _kb_import, "acts": _kb_acts}
+            handler = handlers[args.kb_command]
             return handler(args, knowledge_dir)
         if args.command == "tips":
             return _tips_export(args, knowledge_dir)

@@ -10,7 +10,7 @@ import yaml
 from bot.cli import main
 from bot.qa.kb import VERDICTS, KnowledgeError
 from bot.qa.kb_files import load_knowledge
-from tests.conftest import KNOWLEDGE, SHARED
+from tests.conftest import KNOWLEDGE, ROOT, SHARED
 
 LAWS = SHARED / "reference" / "laws"
 
@@ -133,3 +133,13 @@ def test_no_held_out_question_is_taught_to_the_matcher():
     taught = [q for r in rules for q in [*r.questions, *(r.en.questions if r.en else ())]]
     taught += yaml.safe_load((KNOWLEDGE / "out_of_scope.yaml").read_text(encoding="utf-8"))["questions"]
     assert [q for q in taught if corpus.normalised(q) in held] == []
+
+
+def test_the_table_of_acts_in_docs_is_current(capsys):
+    """docs/acts.md lists every act the rules judge, so contradictions between rules show at a glance."""
+    from bot.cli import main as cli_main
+
+    assert cli_main(["kb", "acts"]) == 0
+    assert (ROOT / "docs" / "acts.md").read_text(encoding="utf-8") == capsys.readouterr().out, (
+        "run: python main.py kb acts > docs/acts.md"
+    )

@@ -110,6 +110,7 @@ async def test_edit_from_review_and_back_button(env):
     [again] = await chat.say("1 Oktober 2026")
     assert "1 Oktober 2026" in again.text and "Periksa laporan" in again.text
     [description] = await chat.press(again, TipButton("edit", "description"))
+    assert "Teks sekarang" in description.text and DESCRIPTION[:40] in description.text  # to copy and change
     [unchanged] = await chat.press(description, TipButton, action="back")
     assert "Periksa laporan" in unchanged.text
     alert = await chat.press_for_alert(description, button_of(description, TipButton, action="back"))

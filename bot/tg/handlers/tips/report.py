@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 from collections import Counter
 from datetime import date
+from html import escape as html_escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
@@ -85,6 +86,8 @@ def prompt(s: Services, draft: Draft, lang: str) -> tuple[str, InlineKeyboardMar
     html = s.ui(
         f"tip_ask_{step}", lang, min=MIN_DESCRIPTION, max=MAX_DESCRIPTION if step != "evidence" else MAX_EVIDENCE
     )
+    if step == "description" and draft.editing and draft.description:  # edit the text, not retype it
+        html += "\n\n" + s.ui("tip_current_text", lang) + f"\n<code>{html_escape(draft.description)}</code>"
     if step == "category":
         titles = [(cid, en if lang == "en" else title) for cid, (title, en) in s.form.categories.items()]
         rows = grid([button(t, callbacks.TipButton("c", cid)) for cid, t in titles], 2)

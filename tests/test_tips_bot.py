@@ -330,10 +330,12 @@ async def test_lapor_with_an_open_draft_offers_to_resume_or_start_again(env):
     f = env.fake.add_file(b"\x00\x00\x00\x18ftypmp42 fake video")
     [video_ack] = await chat.say(None, video={**f, "width": 4, "height": 4, "duration": 1, "mime_type": "video/mp4"})
     assert "⚠️" in video_ack.text and "1/10" in video_ack.text
-    [cleared] = await chat.press(video_ack, TipButton, action="clear")
+    assert "🗑 1 video" in str(buttons(video_ack))  # one item, removed on its own
+    [cleared] = await chat.press(video_ack, TipButton("rm", "1"))
     assert "Selesai (0)" in str(buttons(cleared))
     s = services(env)
     assert not await s.tips.files.names()
+    assert "langkah lain" in await chat.press_for_alert(cleared, TipButton("rm", "1"))  # nothing left to remove
     [choice] = await chat.say("/lapor")
     assert "draf" in choice.text
     [resumed] = await chat.press(choice, TipButton("resume"))

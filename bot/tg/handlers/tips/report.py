@@ -107,8 +107,14 @@ def prompt(s: Services, draft: Draft, lang: str) -> tuple[str, InlineKeyboardMar
 
 
 def _evidencegrid(s: Services, draft: Draft, lang: str) -> list[list[InlineKeyboardButton]]:
+    """Done, one 🗑 per item (its kind and number: "🗑 2 foto"), and clearing them all."""
     rows = [[_button(s, lang, "tip_done", "done", "evidence", count=len(draft.evidence))]]
-    if draft.evidence:
+    remove = [
+        _button(s, lang, "tip_evidence_remove", "rm", str(n), n=n, kind=s.ui(f"tip_kind_{item.kind}", lang))
+        for n, item in enumerate(draft.evidence, start=1)
+    ]
+    rows += grid(remove, 3)
+    if len(draft.evidence) > 1:
         rows.append([_button(s, lang, "tip_evidence_clear", "clear", "evidence")])
     return rows
 
@@ -267,6 +273,8 @@ async def on_button(update: Update, context: BotContext, press: Press[callbacks.
     elif action == "clear":
         await s.tips.files.delete(draft.files)
         draft.evidence = []
+    elif action == "rm":
+        problem = await _remove_evidence(s, draft, callbacks.as_int(value))
     elif action == "new":
         await s.tips.discard_draft(key, draft)
         draft = Draft(first_message_id=press.message.message_id)
@@ -280,6 +288,16 @@ async def on_button(update: Update, context: BotContext, press: Press[callbacks.
     await _retire(press.message)
     await show_step(press.message, s, draft, lang, chosen)
     return FILLING
+
+
+async def _remove_evidence(s: Services, draft: Draft, number: int) -> Problem | None:
+    """One item of evidence out of the draft, and its file off the disk."""
+    if draft.step != "evidence" or not 1 <= number <= len(draft.evidence):
+        return Problem("tip_stale_button")
+    item = draft.evidence.pop(number - 1)
+    if item.file:
+        await s.tips.files.delete([item.file])
+    return None
 
 
 def _chosen_label(s: Services, draft: Draft, step: str, lang: str) -> str | None:

@@ -14,7 +14,7 @@ from bot.tg.callbacks import FollowUp, TipButton
 from bot.tips import receipts
 from tests.botenv import running_bot
 from tests.chat import Chat, GroupChat, button_of, buttons, datas, find
-from tests.tipchat import DESCRIPTION, fill_report, jpeg_with_gps
+from tests.tipchat import DESCRIPTION, fill_report, fill_until_evidence, jpeg_with_gps
 
 ADMIN_CHAT = -100777
 
@@ -370,3 +370,16 @@ async def test_the_page_after_sending_gives_the_formal_reports_deadline(env):
     [receipt] = await chat.press(review, TipButton("send"))
     [after] = await chat.press(receipt, TipButton("saved"))
     assert "paling lambat 24 September 2024, dan batas itu sudah lewat" in after.text  # 7 calendar days
+
+
+async def test_a_photos_caption_reaches_the_reviewer_and_the_export(env):
+    chat = Chat(env.fake, 5092)
+    await fill_until_evidence(chat, link=None)
+    f = env.fake.add_file(jpeg_with_gps())
+    [ack] = await chat.say(None, photo=[{**f, "width": 40, "height": 30}], caption="spanduk di balai desa\u202e")
+    assert "1/10" in ack.text
+    [review] = await chat.press(ack, TipButton, action="done")
+    await send_and_confirm(chat, review)
+    s = services(env)
+    [row] = await s.tips.export()
+    assert row["evidence_captions"] == "1. spanduk di balai desa"  # kept, without the invisible override

@@ -15,6 +15,7 @@ OTHER_CATEGORY = "lainnya"
 
 MAX_EVIDENCE = 10
 MIN_DESCRIPTION, MAX_DESCRIPTION = 30, 4000
+MAX_CAPTION = 300  # characters of a file's caption kept with the report
 MAX_WHO, MAX_REGENCY = 300, 100
 MAX_REPLY = 4000
 
@@ -26,6 +27,7 @@ class EvidenceItem:
     size: int = 0
     file: str | None = None  # a random name in the evidence folder; None for links
     url: str | None = None
+    caption: str | None = None  # what the reporter wrote with a photo or file ("spanduk di balai desa")
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,19 @@ from bot.storage.tips import NewEvidence, NewReport, TipStore
 from bot.tips import receipts
 from bot.tips.deadline import formal_deadline
 from bot.tips.evidence import CleanFile, EvidenceFiles
-from bot.tips.model import CLOSED, MAX_EVIDENCE, SENT, STATUSES, Draft, EvidenceItem, Receipt, ReportEvent, ReportView
+from bot.tips.form import strip_invisible
+from bot.tips.model import (
+    CLOSED,
+    MAX_CAPTION,
+    MAX_EVIDENCE,
+    SENT,
+    STATUSES,
+    Draft,
+    EvidenceItem,
+    Receipt,
+    ReportEvent,
+    ReportView,
+)
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +99,11 @@ class TipService:
         await self.store.delete_draft(user_key)
         self.draft_keys.discard(user_key)
 
-    async def store_file(self, clean: CleanFile) -> EvidenceItem:
+    async def store_file(self, clean: CleanFile, caption: str | None = None) -> EvidenceItem:
+        """The file on disk, sealed; its caption (cleaned, cut to MAX_CAPTION) goes with the draft."""
         name = await self.files.write(clean.data)
-        return EvidenceItem(kind=clean.kind, mime=clean.mime, size=len(clean.data), file=name)
+        text = " ".join(strip_invisible(caption or "").split())[:MAX_CAPTION] or None
+        return EvidenceItem(kind=clean.kind, mime=clean.mime, size=len(clean.data), file=name, caption=text)
 
     async def room_for_evidence(self, report_id: int) -> int:
         """How many more items a report takes: as many in all as the form does (follow-ups included)."""
@@ -113,6 +127,7 @@ class TipService:
             "regency": draft.regency,
             "incident_date": draft.incident_date,
             "description": draft.description,
+            "captions": [f"{n}. {e.caption}" for n, e in enumerate(draft.evidence, start=1) if e.caption],
         }
         report = NewReport(
             locator=receipts.locator(code, self._locator_key),
@@ -244,6 +259,7 @@ class TipService:
                     "reported_person": details.get("who") or "",
                     "description": details.get("description") or "",
                     "evidence_files": sum(1 for e in evidence if e["file"]),
+                    "evidence_captions": " · ".join(details.get("captions") or []),
                     "links": " ".join(links),
                     "history": "; ".join(
                         f"{e.on_date} {e.kind}{' ' + e.status if e.status else ''}{': ' + e.text if e.text else ''}"

@@ -222,7 +222,7 @@ async def _add_file(message: Message, s: Services, lang: str, key: str, draft: D
         clean = await download_evidence(message)
     except EvidenceError as exc:
         return await _refuse(message, s, lang, Problem(exc.key))
-    item = await s.tips.store_file(clean)
+    item = await s.tips.store_file(clean, message.caption)
     s.form.add_file(draft, item)
     await s.tips.save_draft(key, draft)
     ack = "tip_evidence_photo" if clean.metadata_removed else "tip_evidence_file"

@@ -81,3 +81,10 @@ def test_no_english_screen_holds_an_indonesian_label(engine):
         for screen in screens:
             words = re.sub(r"“[^”]*”", "", screen)  # the regulations' own words are quoted as they are
             assert not [w for w in indonesian if re.search(rf"\b{re.escape(w)}\b", words)], rule.id
+
+
+def test_staff_screens_show_jakarta_time():
+    from bot.presentation.render import wib
+
+    assert wib("2026-12-02T20:33:10+00:00") == "2026-12-03 03:33 WIB"
+    assert wib("not a time") == "not a time"

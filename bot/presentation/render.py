@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,6 +23,20 @@ from bot.qa.matcher import MatchResult
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 CARD_LIMIT = 700  # characters (as Telegram counts them) of an answer's first screen, in either language
+
+
+WIB = timezone(timedelta(hours=7), "WIB")  # staff screens show Jakarta time: the bot's users are in Indonesia
+
+
+def wib(stamp: str) -> str:
+    """A stored UTC timestamp ("2026-12-02T02:33:10+00:00") as staff read it: "2026-12-02 09:33 WIB"."""
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except (TypeError, ValueError):
+        return str(stamp)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(WIB).strftime("%Y-%m-%d %H:%M WIB")
 
 
 @dataclass(frozen=True)
@@ -58,6 +73,7 @@ class Renderer:
             trim_blocks=False,
             keep_trailing_newline=False,
         )
+        self.env.filters["wib"] = wib
         # the labels answer templates share, from the catalogues: L.VERDICT[lang][verdict], L.WORDS[lang][word]
         self.env.globals["L"] = {
             "VERDICT": {lang: self.messages.group("verdict", lang) for lang in LANGUAGES},

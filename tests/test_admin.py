@@ -166,6 +166,7 @@ async def test_stats_as_text_and_chart(env):
     await user.say("cara daftar CPNS")
     [text] = await owner.say("/stats 7")
     assert "Pertanyaan:</b> 2" in text.html and "terjawab langsung 50%" in text.text
+    assert "dengan keyakinan rendah" in text.text  # answers under 85% probability, counted apart
     assert "Paling sering tidak terjawab" in text.text and "cara daftar cpns" in text.text
     assert "Laporan:</b> 1" in text.html and "Baru: 1" in text.text and "Media sosial 1" in text.text
     assert "DI Yogyakarta 1" in text.text and "/0" not in text.text.split("Penilaian")[0]
@@ -199,3 +200,19 @@ async def test_staff_see_their_commands_in_their_own_menu_and_nobody_else_does(e
     assert "tips" in reviewer_menu and "rules" not in reviewer_menu and "grant" not in reviewer_menu
     await owner.say(f"/revoke {REVIEWER} reviewer")
     assert menus("deleteMyCommands", REVIEWER)  # back to the public menu
+
+
+async def test_low_confidence_answers_are_counted_apart(tmp_path):
+    from bot.storage.questions import QuestionStore
+    from bot.storage.sqlite import SqliteStore
+
+    store = SqliteStore(tmp_path / "netra.sqlite3")
+    await store.open()
+    questions = QuestionStore(store)
+    await questions.record_question("yakin", "answer", "medsos-like-unggahan", 0.97, "id")
+    await questions.record_question("ragu", "answer", "kampanye-hadir-pasif", 0.76, "id")
+    await questions.record_question("ragu", "answer", "kampanye-hadir-pasif", 0.80, "id")
+    await questions.record_question("daftar", "ambiguous", "kampanye-hadir-pasif", 0.5, "id")
+    count, top = await questions.low_confidence("", 0.85)
+    await store.close()
+    assert count == 2 and top == [("ragu", "kampanye-hadir-pasif", 2)]

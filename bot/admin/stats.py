@@ -12,6 +12,8 @@ from bot.storage.questions import QuestionStore
 from bot.storage.sqlite import SqliteStore
 from bot.storage.tips import TipStore
 
+UNSURE = 0.85  # an answer given with a calibrated probability under this is counted apart in /stats
+
 
 @dataclass
 class Stats:
@@ -20,6 +22,8 @@ class Stats:
     per_day: dict[str, Counter[str]] = field(default_factory=dict)  # ISO day -> status -> count
     votes: list[tuple[str, int, int]] = field(default_factory=list)  # rule id, 👍, 👎
     unanswered: list[tuple[str, int]] = field(default_factory=list)
+    unsure: int = 0  # answered, but with a probability under UNSURE: worth an editor's look, like a 👎
+    unsure_top: list[tuple[str, str, int]] = field(default_factory=list)
     reports_by_status: Counter[str] = field(default_factory=Counter)
     reports_by_category: Counter[str] = field(default_factory=Counter)
     reports_by_province: Counter[str] = field(default_factory=Counter)
@@ -43,6 +47,7 @@ async def compute(store: SqliteStore, days: int) -> Stats:
         stats.per_day.setdefault(day, Counter())[status] = n
     stats.votes = [(v.rule_id, v.up, v.down) for v in await questions.vote_counts(since_iso)]
     stats.unanswered = await questions.top_unanswered(since_iso)
+    stats.unsure, stats.unsure_top = await questions.low_confidence(since_iso, UNSURE)
     for status, category, province in await TipStore(store).reports_since(since.date()):
         stats.reports_by_status[status] += 1
         stats.reports_by_category[category] += 1

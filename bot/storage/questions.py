@@ -99,6 +99,17 @@ class QuestionStore:
         )
         return [VoteCount(row["rule_id"], row["up"], row["down"]) for row in rows]
 
+    async def low_confidence(self, since: str, below: float, limit: int = 5) -> tuple[int, list[tuple[str, str, int]]]:
+        """How many questions since `since` were answered with a probability under `below`, and the most
+        asked of them: (lower-cased question, the rule answered, times asked)."""
+        where = "FROM questions WHERE asked_at >= ? AND status = 'answer' AND confidence < ?"
+        count = await self.store.fetchone(f"SELECT COUNT(*) AS n {where}", (since, below))
+        rows = await self.store.fetchall(
+            f"SELECT lower(query) AS q, rule_id, COUNT(*) AS n {where} GROUP BY q, rule_id ORDER BY n DESC LIMIT ?",
+            (since, below, limit),
+        )
+        return count["n"], [(row["q"], row["rule_id"], row["n"]) for row in rows]
+
     async def top_unanswered(self, since: str, limit: int = 5) -> list[tuple[str, int]]:
         """(lower-cased question, times asked) of the questions with no match since `since`, most asked first."""
         rows = await self.store.fetchall(

@@ -28,7 +28,7 @@ from telegram.ext import (
 
 from bot.services import Services
 from bot.tg import callbacks
-from bot.tg.common import Press, button, conversation, grid, pressed, reply_html
+from bot.tg.common import Press, button, conversation, grid, pressed, reply_html, report_link
 from bot.tg.context import BotContext
 from bot.tg.handlers.tips.evidence import download_evidence, has_file, refusal
 from bot.tips.dates import format_date
@@ -174,8 +174,7 @@ async def on_lapor_in_group(update: Update, context: BotContext) -> None:
     """Nobody should report in front of colleagues: offer a private chat instead."""
     s = context.services
     lang = context.lang
-    url = f"https://t.me/{s.bot_username}?start=lapor"
-    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(s.ui("tip_open_private", lang), url=url)]])
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(s.ui("tip_open_private", lang), url=report_link(s))]])
     await update.effective_message.reply_text(s.ui("tip_private_only", lang), reply_markup=keyboard)
 
 

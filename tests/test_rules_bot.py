@@ -278,3 +278,9 @@ async def test_rule_screen_buttons(env):
     [question] = await editor.say(QUESTION)  # after cancelling, text is a question again
     assert "Hadir di kampanye hanya untuk mendengarkan" in question.text
     assert "kedaluwarsa" in await editor.press_for_alert(prompt, RulesButton("s"))  # an old button of a closed edit
+
+
+async def test_an_edit_that_overflows_the_first_screen_is_warned_about(env):
+    editor = Chat(env.fake, EDITOR)
+    [preview] = await edit_field(editor, "short", "Bersyarat, sangat panjang. " * 30)
+    assert "Layar pertama jawaban ini (id)" in preview.text and "lebih dari 700" in preview.text

@@ -143,6 +143,10 @@ class Renderer:
         """Behind "⚖️ Sanksi": the sanction in full."""
         return self.render("answer_sanction.html.j2", **self.rule_context(rule, lang))
 
+    def card_length(self, rule: Rule, lang: str) -> int:
+        """The first screen's length as Telegram counts it, the vote question under it included."""
+        return telegram_length(self.card_html(rule, lang, footer=self.messages("vote_prompt", lang)))
+
     def card_problems(self) -> list[str]:
         """Rules whose card is over CARD_LIMIT in either language, or has no short answer (kb validate)."""
         found = []
@@ -153,8 +157,7 @@ class Renderer:
                     field = "en.short" if lang == "en" else "short"
                     found.append(f"rule {rule.id}: {field}: missing (the answer on a phone)")
                     continue
-                length = telegram_length(self.card_html(rule, lang, footer=self.messages("vote_prompt", lang)))
-                if length > CARD_LIMIT:
+                if (length := self.card_length(rule, lang)) > CARD_LIMIT:
                     found.append(f"rule {rule.id}: {lang} card is {length} characters, over {CARD_LIMIT}")
         return found
 

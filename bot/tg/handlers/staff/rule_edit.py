@@ -43,7 +43,7 @@ from bot.editing.fields import (
     read_new_rule,
 )
 from bot.editing.rules import EDIT, RuleError, Unchanged, changed_keys
-from bot.presentation.chunks import telegram_length
+from bot.presentation.messages import LANGUAGES
 from bot.presentation.render import CARD_LIMIT
 from bot.qa.kb import VERDICTS, Entry, Problem, Rule, check_entry, rule_item
 from bot.services import Services
@@ -244,8 +244,9 @@ def _warnings(s: Services, pending: Pending, rule: Rule) -> list[str]:
     en = base.get("en") or {}
     if pending.action in TRANSLATED and (pending.action in ("title", "short", "answer") or pending.action in en):
         warnings.append(s.ui("rules_warn_english", "id", label=s.ui(f"field_{pending.action}", "id")))
-    if (length := telegram_length(s.engine.renderer.card_html(rule, "id"))) > CARD_LIMIT:
-        warnings.append(s.ui("rules_warn_card", "id", length=length, limit=CARD_LIMIT))
+    for lang in LANGUAGES:  # as kb validate measures it: both languages, the vote question included
+        if (length := s.engine.renderer.card_length(rule, lang)) > CARD_LIMIT:
+            warnings.append(s.ui("rules_warn_card", "id", language=lang, length=length, limit=CARD_LIMIT))
     unchecked = [b for b in item.get("basis", []) if b.get("verified") is False and b not in base.get("basis", [])]
     if unchecked:
         warnings.append(s.ui("rules_warn_unchecked", "id", count=len(unchecked)))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.tips.form import TipForm, categories_from_topics, load_provinces, strip_invisible
+from bot.tips.form import TipForm, load_categories, load_provinces, strip_invisible
 from bot.tips.model import Draft
 
 KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
@@ -42,8 +42,8 @@ def test_strip_invisible(typed: str, stored: str):
 
 @pytest.fixture
 def form() -> TipForm:
-    categories = categories_from_topics({"media-sosial": ("Media sosial", "Social media")})
-    return TipForm(categories, load_provinces(KNOWLEDGE))
+    choices, retired = load_categories(KNOWLEDGE)
+    return TipForm(choices, load_provinces(KNOWLEDGE), retired)
 
 
 def test_every_free_text_answer_is_stripped(form):

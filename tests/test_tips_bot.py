@@ -47,8 +47,8 @@ async def test_full_report_with_every_optional_step_taken(env):
     intro, category = await chat.say("/lapor", count=2)
     assert "tidak menyimpan" in intro.text and "Langkah 1/7" in category.text
     assert TipButton("c", "lainnya").pack() in datas(category)
-    [election] = await chat.press(category, TipButton("c", "kampanye"))
-    assert "✅ Kampanye" in election.text
+    [election] = await chat.press(category, TipButton("c", "hadir-kampanye"))
+    assert "✅ Ikut kampanye" in election.text
     [who] = await chat.press(election, TipButton("e", "pemilu"))
     [province] = await chat.say("Camat Contoh, Kecamatan Contoh")
     assert len(find(province, TipButton, action="p")) == 39
@@ -63,7 +63,8 @@ async def test_full_report_with_every_optional_step_taken(env):
     [link_ack] = await chat.say("https://x.com/contoh/status/1 dan https://youtu.be/abc")
     assert "4/10" in link_ack.text
     [review] = await chat.press(link_ack, TipButton, action="done")
-    for expected in ("Kampanye", "Pemilu", "Camat Contoh", "Kota Malang, Jawa Timur", "1 foto, 1 dokumen, 2 tautan"):
+    shown = ("Ikut kampanye", "Pemilu", "Camat Contoh", "Kota Malang, Jawa Timur", "1 foto, 1 dokumen, 2 tautan")
+    for expected in shown:
         assert expected in review.text
     assert "https://youtu.be/abc" in review.text
     del who, regency, description, evidence
@@ -79,7 +80,7 @@ async def test_full_report_with_every_optional_step_taken(env):
     assert not img.getexif() and b"Budi" not in stored  # the EXIF test: no GPS, no owner
     await admin.replies(1)
     [notice] = admin.messages
-    assert "LPR-" in notice.text and "Kampanye" in notice.text and "Kota Malang, Jawa Timur" in notice.text
+    assert "LPR-" in notice.text and "Ikut kampanye" in notice.text and "Kota Malang, Jawa Timur" in notice.text
     assert DESCRIPTION[:30] not in notice.text
     assert not env.fake.sent(method="forwardMessage")
 
@@ -144,7 +145,7 @@ async def test_bad_answers_get_a_clear_reply_and_the_step_stays(env):
     _intro, category = await chat.say("/lapor", count=2)
     [hint] = await chat.say("media sosial")
     assert "tombol" in hint.text
-    [election] = await chat.press(category, TipButton("c", "media-sosial"))
+    [election] = await chat.press(category, TipButton("c", "medsos"))
     [who] = await chat.press(election, TipButton("e", "pemilu"))
     [province] = await chat.press(who, TipButton, action="skip")
     [unknown] = await chat.say("Atlantis")
@@ -192,7 +193,7 @@ async def test_bad_answers_get_a_clear_reply_and_the_step_stays(env):
 async def test_html_looking_answers_are_shown_as_text(env):
     chat = Chat(env.fake, 5006)
     _intro, category = await chat.say("/lapor", count=2)
-    [election] = await chat.press(category, TipButton("c", "kampanye"))
+    [election] = await chat.press(category, TipButton("c", "hadir-kampanye"))
     await chat.press(election, TipButton("e", "pemilu"))
     [province] = await chat.say("<b>Kadis</b> & <script>alert(1)</script>")
     [regency] = await chat.press(province, TipButton("p", "31"))
@@ -353,7 +354,7 @@ async def test_typed_answers_are_echoed_as_read_and_a_question_mid_form_is_told_
     intro, category = await chat.say("/lapor", count=2)
     [told] = await chat.say("boleh gak pns like postingan caleg?")  # a question, while a button is awaited
     assert "masih terbuka" in told.text and "/batal" in told.text
-    [election] = await chat.press(category, TipButton("c", "media-sosial"))
+    [election] = await chat.press(category, TipButton("c", "medsos"))
     await chat.press(election, TipButton("e", "pilkada"))
     [province] = await chat.say("Kepala Bidang Dinas Pendidikan Kab. Contoh")
     [regency] = await chat.say("jateng")  # typed, not pressed

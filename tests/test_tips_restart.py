@@ -86,7 +86,7 @@ async def test_report_survives_kill_9_at_every_step_and_leaves_no_trace(tmp_path
     try:
         _intro, category = await chat.say("/lapor", count=2)
         await restart()
-        [election] = await chat.press(category, callbacks.TipButton("c", "jabatan-fasilitas"))
+        [election] = await chat.press(category, callbacks.TipButton("c", "fasilitas-negara"))
         await restart()
         [who] = await chat.press(election, callbacks.TipButton("e", "pemilu"))
         await restart()

@@ -21,7 +21,7 @@ from bot.tg import callbacks
 from bot.tips import receipts
 from bot.tips.dates import format_date, parse_date
 from bot.tips.evidence import MAX_FILE_BYTES, EvidenceError, EvidenceFiles, clean_file, strip_image
-from bot.tips.form import TipForm, categories_from_topics, load_provinces
+from bot.tips.form import TipForm, load_categories, load_provinces
 from bot.tips.model import MAX_EVIDENCE, Draft, EvidenceItem
 from bot.tips.service import TipService
 from tests.conftest import KNOWLEDGE
@@ -116,8 +116,8 @@ def test_receipt_hash_is_salted_and_verifies():
 
 @pytest.fixture
 def form() -> TipForm:
-    topics = {"media-sosial": ("Media sosial", "Social media"), "sanksi": ("Sanksi", "Sanctions")}
-    return TipForm(categories_from_topics(topics), load_provinces(KNOWLEDGE))
+    choices, retired = load_categories(KNOWLEDGE)
+    return TipForm(choices, load_provinces(KNOWLEDGE), retired)
 
 
 def test_provinces_file_has_all_38_provinces():
@@ -126,10 +126,18 @@ def test_provinces_file_has_all_38_provinces():
     assert all(len(callbacks.TipButton("p", p).pack().encode()) <= 64 for p in provinces)
 
 
+def test_categories_name_what_a_citizen_saw_and_old_reports_keep_their_titles(form):
+    ids = [c.id for c in form.choices]
+    assert {"kepala-desa", "fasilitas-negara", "medsos", "lainnya"} <= set(ids) and ids[-1] == "lainnya"
+    assert all(c.seen and c.en_seen for c in form.choices)
+    assert form.categories["jabatan-fasilitas"][0].startswith("Jabatan")  # filed before the list changed
+    assert not {"media-sosial", "sanksi"} & set(ids)
+
+
 def test_form_walks_every_step_and_returns_to_review_after_an_edit(form):
     draft = Draft()
-    assert set(form.categories) == {"media-sosial", "lainnya"}  # not "sanksi": it names no violation
-    assert form.choose(draft, "category", "media-sosial", TODAY) is None
+    assert form.choose(draft, "category", "media-sosial", TODAY) is not None  # retired: shown, not offered
+    assert form.choose(draft, "category", "kepala-desa", TODAY) is None
     assert form.choose(draft, "election", "pemilu", TODAY) is None
     assert form.skip(draft) is None and draft.step == "province"
     assert form.enter_text(draft, "jawa tengah", TODAY) is None and draft.province == "33"

@@ -39,7 +39,7 @@ async def fill_until_evidence(
     """Walk the form with sensible answers up to the evidence step; returns its last message."""
     intro, category = await chat.say("/lapor", count=2)
     assert "tidak menyimpan" in intro.text
-    [election] = await chat.press(category, callbacks.TipButton("c", "media-sosial"))
+    [election] = await chat.press(category, callbacks.TipButton("c", "medsos"))
     await chat.press(election, callbacks.TipButton("e", "pilkada"))
     [province] = await chat.say(who)
     await chat.press(province, callbacks.TipButton("p", "34"))

@@ -52,7 +52,7 @@ from bot.tg.ratelimit import RetryingRateLimiter
 from bot.tg.updates import PerChatUpdateProcessor
 from bot.tips import receipts
 from bot.tips.evidence import EvidenceFiles
-from bot.tips.form import TipForm, categories_from_topics, load_provinces
+from bot.tips.form import TipForm, load_categories, load_provinces
 from bot.tips.service import TipService
 
 log = logging.getLogger(__name__)
@@ -128,8 +128,8 @@ def build_services(settings: Settings) -> Services:
     vault = keys.vault
     tip_store = TipStore(store)
     tips = TipService(tip_store, vault, EvidenceFiles(tip_store, vault), locator_key=keys.locator)
-    topics = {t.id: (t.title, t.en) for t in engine.kb.topics.values()}
     rules = RuleService(store, engine.kb.sources, engine.kb.topics)
+    choices, retired = load_categories(settings.knowledge_dir)
     return Services(
         settings=settings,
         knowledge=ServedKnowledge(engine, rules),
@@ -138,7 +138,7 @@ def build_services(settings: Settings) -> Services:
         user_keys=keys.users,
         drafts=DraftKeys(keys, lambda: tips.draft_keys),
         tips=tips,
-        form=TipForm(categories_from_topics(topics), load_provinces(settings.knowledge_dir)),
+        form=TipForm(choices, load_provinces(settings.knowledge_dir), retired),
         limits=Limits(reports=KeyedLimit(settings.tip_daily_limit, 24 * 3600)),
         admin=AdminService(store, settings.admin_ids),
         unanswered=UnansweredService(store, rules),

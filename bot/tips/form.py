@@ -71,10 +71,44 @@ def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
+@dataclass(frozen=True)
+class Category:
+    """A kind of report, named by what a citizen saw (knowledge/report_categories.yaml)."""
+
+    id: str
+    label: str
+    en: str
+    seen: str
+    en_seen: str
+
+    def titles(self) -> tuple[str, str]:
+        return self.label, self.en
+
+
+MAX_CATEGORY_LABEL = 24  # a phone shows a two-per-row button of this length whole
+
+
+def load_categories(knowledge_dir: Path) -> tuple[list[Category], dict[str, tuple[str, str]]]:
+    """The categories a reporter picks from, and the titles of retired ones (reports filed before keep them)."""
+    data = yaml.safe_load((knowledge_dir / "report_categories.yaml").read_text(encoding="utf-8"))
+    choices = [Category(**{k: str(item[k]) for k in ("id", "label", "en", "seen", "en_seen")})
+               for item in data["categories"]]  # fmt: skip
+    ids = [c.id for c in choices]
+    too_long = [c.id for c in choices if max(len(c.label), len(c.en)) > MAX_CATEGORY_LABEL]
+    if len(set(ids)) != len(ids) or OTHER_CATEGORY not in ids or too_long:
+        raise ValueError(f"report_categories.yaml: ids must be unique, include {OTHER_CATEGORY!r}, "
+                         f"and labels be at most {MAX_CATEGORY_LABEL} characters ({too_long})")  # fmt: skip
+    retired = {str(cid): (str(t[0]), str(t[1])) for cid, t in (data.get("retired") or {}).items()}
+    return choices, retired
+
+
 class TipForm:
-    def __init__(self, categories: dict[str, tuple[str, str]], provinces: dict[str, Province]) -> None:
-        """`categories`: id -> (Indonesian, English) title, in button order; see `categories_from_topics`."""
-        self.categories = categories
+    def __init__(
+        self, choices: list[Category], provinces: dict[str, Province], retired: dict[str, tuple[str, str]] | None = None
+    ) -> None:
+        """`choices`: the categories in button order; `categories` maps every id a report may hold to its titles."""
+        self.choices = choices
+        self.categories = {**(retired or {}), **{c.id: c.titles() for c in choices}}
         self.provinces = provinces
         self._province_names = {}
         for p in provinces.values():
@@ -117,7 +151,7 @@ class TipForm:
         """A button answer; `step` is the step the button was made for (old buttons are refused)."""
         if step != draft.step:
             return Problem("tip_stale_button")
-        if step == "category" and value in self.categories:
+        if step == "category" and any(c.id == value for c in self.choices):
             draft.category = value
         elif step == "election" and value in ELECTIONS:
             draft.election = value
@@ -202,13 +236,3 @@ class TipForm:
         """Everything required is answered (a stale review button must not send a half-filled form)."""
         required = (draft.category, draft.election, draft.province, draft.incident_date, draft.description)
         return draft.step == "review" and all(required)
-
-
-NOT_VIOLATIONS = ("yang-boleh", "sanksi", "pelaporan")
-
-
-def categories_from_topics(topics: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
-    """The knowledge base's topics that name a kind of violation, plus "lainnya" (other)."""
-    chosen = {tid: titles for tid, titles in topics.items() if tid not in NOT_VIOLATIONS}
-    chosen[OTHER_CATEGORY] = ("Lainnya", "Other")
-    return chosen

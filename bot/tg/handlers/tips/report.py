@@ -89,8 +89,11 @@ def prompt(s: Services, draft: Draft, lang: str) -> tuple[str, InlineKeyboardMar
     if step == "description" and draft.editing and draft.description:  # edit the text, not retype it
         html += "\n\n" + s.ui("tip_current_text", lang) + f"\n<code>{html_escape(draft.description)}</code>"
     if step == "category":
-        titles = [(cid, en if lang == "en" else title) for cid, (title, en) in s.form.categories.items()]
-        rows = grid([button(t, callbacks.TipButton("c", cid)) for cid, t in titles], 2)
+        en = lang == "en"
+        for c in s.form.choices:  # what each looks like, since a button holds only a few words
+            html += ("\n" if c is s.form.choices[0] else "") + f"\n• <b>{html_escape(c.en if en else c.label)}</b>: "
+            html += html_escape(c.en_seen if en else c.seen)
+        rows = grid([button(c.en if en else c.label, callbacks.TipButton("c", c.id)) for c in s.form.choices], 2)
     elif step == "election":
         rows = [[_button(s, lang, f"election_{e}", "e", e) for e in ("pemilu", "pilkada")],
                 [_button(s, lang, "election_tidak_tahu", "e", "tidak_tahu")]]  # fmt: skip

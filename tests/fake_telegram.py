@@ -391,6 +391,10 @@ class FakeTelegram:
     def _check_markup(self, markup: dict[str, Any] | None) -> None:
         if not markup:
             return
+        if "force_reply" in markup:
+            placeholder = markup.get("input_field_placeholder")
+            if markup["force_reply"] is not True or (placeholder is not None and not 1 <= len(placeholder) <= 64):
+                raise ApiError("Bad Request: can't parse reply keyboard markup JSON object")
         for row in markup.get("inline_keyboard", []):
             for button in row:
                 if not button.get("text", "").strip():

@@ -140,11 +140,13 @@ async def test_unanswered_questions_are_grouped_and_taught_to_a_rule(env):
     [listing] = await editor.say("/unanswered")
     assert "“pns caleg”" in listing.text.lower() or "pns caleg" in listing.text.lower()
     assert "2×" in listing.text and "cara daftar CPNS" in listing.text
-    attach = button_of(listing, callbacks.UnansweredButton, action="a")  # the largest group comes first
-    forged = await stranger.press_for_alert(listing, attach)
+    confirm = button_of(listing, callbacks.UnansweredButton, action="c")  # the largest group comes first
+    forged = await stranger.press_for_alert(listing, confirm)
     assert "kedaluwarsa" in forged
-    rule_id = attach.arg
-    [refreshed] = await editor.press(listing, callbacks.UnansweredButton, action="a")
+    rule_id = confirm.arg
+    [confirmation] = await editor.press(listing, confirm)
+    assert "Ajarkan kalimat ini ke" in confirmation.text and "pns caleg" in confirmation.text.lower()
+    [refreshed] = await editor.press(confirmation, callbacks.UnansweredButton, action="a")
     assert "pns caleg" not in refreshed.text.lower() and "cara daftar CPNS" in refreshed.text
     [answer] = await user.say("pns caleg")
     s = env.app.bot_data["services"]

@@ -5,6 +5,7 @@ while the bot runs."""
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 import yaml
@@ -14,7 +15,7 @@ from bot.qa.kb_files import dump_rules
 from bot.tg import callbacks
 from bot.tg.callbacks import RulesButton
 from tests.botenv import running_bot
-from tests.chat import Chat, button_of, buttons
+from tests.chat import Chat, button_of, buttons, typed
 
 OWNER, REVIEWER, EDITOR, STRANGER, USER = 9001, 9002, 9003, 9004, 6301
 RULE = "kampanye-hadir-pasif"
@@ -252,8 +253,9 @@ async def test_unanswered_question_attached_to_any_rule(env):
     [topics] = await editor.press(listing, callbacks.UnansweredButton, action="t")
     assert "pns boleh jadi juri lomba mewarnai capres" in topics.text
     [rules] = await editor.press(topics, callbacks.UnansweredButton, action="p")
-    target = button_of(rules, callbacks.UnansweredButton, action="a").arg
-    [done] = await editor.press(rules, callbacks.UnansweredButton, action="a")
+    target = button_of(rules, callbacks.UnansweredButton, action="c").arg
+    [confirmation] = await editor.press(rules, callbacks.UnansweredButton, action="c")
+    [done] = await editor.press(confirmation, callbacks.UnansweredButton, action="a")
     assert "pns boleh jadi juri lomba mewarnai capres" not in done.text
     s = env.app.bot_data["services"]
     assert s.engine.matcher.match("pns boleh jadi juri lomba mewarnai capres").candidates[0].rule.id == target
@@ -284,3 +286,58 @@ async def test_an_edit_that_overflows_the_first_screen_is_warned_about(env):
     editor = Chat(env.fake, EDITOR)
     [preview] = await edit_field(editor, "short", "Bersyarat, sangat panjang. " * 30)
     assert "Layar pertama jawaban ini (id)" in preview.text and "lebih dari 700" in preview.text
+
+
+async def test_unanswered_suggests_the_picked_rule_pages_keeps_numbers_and_takes_a_tidied_phrasing(env):
+    editor, user = Chat(env.fake, EDITOR), Chat(env.fake, USER)
+    [choices] = await user.say("pns caleg")  # a "did you mean" list
+    opened = button_of(choices, callbacks.OpenRule)
+    [answer] = await user.press(choices, opened)
+    title = env.app.bot_data["services"].engine.kb.rules[opened.rule_id].title
+    [listing] = await editor.say("/unanswered")
+    assert f"dipilih pengguna dari daftar: {title}" in listing.text
+    assert button_of(listing, callbacks.UnansweredButton, action="c").arg == opened.rule_id  # suggested first
+    assert opened.rule_id not in listing.text  # titles, not ids
+
+    user.tap(answer, button_of(answer, callbacks.Vote, sign="+"))  # 👍: the user's question found its answer
+    assert (await user.wait_answers(2))[-1].params.get("text") == "Terima kasih atas masukan Anda."
+    [listing] = await editor.say("/unanswered")
+    assert "pns caleg" not in listing.text.lower()
+
+    words = ("gelombang laut", "resep rendang", "harga cabai", "jadwal kereta", "cuaca besok", "skor bola", "kurs yen")
+    for w in words:
+        await user.say(f"{w} hari ini berapa ya kak")
+    [listing] = await editor.say("/unanswered")
+    assert "7 kelompok, 7 pertanyaan · halaman 1/2" in listing.text
+    [page2] = await editor.press(listing, callbacks.UnansweredButton, action="l")
+    assert "halaman 2/2" in page2.text and len(typed(page2, callbacks.UnansweredButton, action="x")) == 2
+    [back] = await editor.press(page2, callbacks.UnansweredButton, action="l")
+    first, second = typed(back, callbacks.UnansweredButton, action="x")[:2]
+    number = re.findall(r"#(\d+) “", back.text)[1]
+    [after] = await editor.press(back, first)
+    assert f"#{number} “" in after.text and "6 kelompok" in after.text  # the other items keep their number
+
+    [topics] = await editor.press(after, callbacks.UnansweredButton("t", second.question_id))
+    [rules] = await editor.press(topics, callbacks.UnansweredButton("p", second.question_id, "kampanye"))
+    [confirmation] = await editor.press(rules, callbacks.UnansweredButton("c", second.question_id, RULE))
+    [prompt] = await editor.press(confirmation, callbacks.UnansweredButton, action="e")
+    assert prompt.params["reply_markup"]["force_reply"] is True
+    [taught] = await editor.say("pns boleh nonton kampanye tanpa atribut", reply_to=prompt.result)
+    assert "Diajarkan ke" in taught.text
+    s = env.app.bot_data["services"]
+    rule = (await s.rules.current(RULE)).item
+    assert "pns boleh nonton kampanye tanpa atribut" in rule["questions"]
+    [listing] = await editor.say("/unanswered")
+    assert "5 kelompok" in listing.text
+
+
+async def test_a_thumbs_up_on_the_rule_picked_after_a_thumbs_down_is_thanked_and_resolves_the_question(env):
+    user, editor = Chat(env.fake, USER), Chat(env.fake, EDITOR)
+    [answer] = await user.say(QUESTION)
+    [others] = await user.press(answer, callbacks.Vote, sign="-")
+    picked = typed(others, callbacks.OpenRule)[0]
+    [opened] = await user.press(others, picked)
+    user.tap(opened, button_of(opened, callbacks.Vote, sign="+"))
+    assert (await user.wait_answers(3))[-1].params.get("text") == "Terima kasih atas masukan Anda."
+    [listing] = await editor.say("/unanswered")
+    assert "Tidak ada" in listing.text

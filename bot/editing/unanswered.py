@@ -7,6 +7,8 @@ is rebuilt at once), or dismisses it. Nothing here knows Telegram; bot/tg/handle
 from __future__ import annotations
 
 import asyncio
+import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -20,14 +22,25 @@ from bot.storage.sqlite import SqliteStore
 SIMILAR = 85  # token_set_ratio between normalised questions that puts them in one group
 
 
+MAX_PHRASING = 300
+_URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
+
+
 @dataclass(frozen=True)
 class QuestionGroup:
-    id: int  # the newest question's id names the group
+    id: int  # the newest question's id: buttons name the group by it
+    number: int  # the oldest question's id: what editors see, the same after every action and on every page
     text: str
     count: int
     downvoted: int
     ids: tuple[int, ...]
-    suggestions: tuple[str, ...]  # rule ids the matcher thinks closest
+    picked: str | None  # the rule the users opened most from the list under these questions
+    suggestions: tuple[str, ...]  # that rule first, then the ones the matcher thinks closest
+
+
+def clean_phrasing(text: str) -> str:
+    """A question as a phrasing to teach: one line, no links, at most MAX_PHRASING characters."""
+    return " ".join(_URL.sub(" ", text).split())[:MAX_PHRASING].strip()
 
 
 def cluster(engine: Engine, questions: list[OpenQuestion], limit: int) -> list[QuestionGroup]:
@@ -42,19 +55,24 @@ def cluster(engine: Engine, questions: list[OpenQuestion], limit: int) -> list[Q
                 break
         else:
             clusters.append((norm, [question]))
-    clusters.sort(key=lambda c: len(c[1]), reverse=True)
+    clusters.sort(key=lambda c: (len(c[1]), -c[1][-1].id), reverse=True)  # largest, then oldest, first
     groups = []
     for _rep, members in clusters[:limit]:
         first = members[0]
         result = engine.matcher.match(first.query)
+        picks = Counter(m.picked for m in members if m.picked in engine.kb.rules)
+        picked = picks.most_common(1)[0][0] if picks else None
+        guesses = [c.rule.id for c in result.candidates if c.rule.id != picked]
         groups.append(
             QuestionGroup(
                 id=first.id,
+                number=members[-1].id,
                 text=first.query,
                 count=len(members),
                 downvoted=sum(1 for m in members if m.down),
                 ids=tuple(m.id for m in members),
-                suggestions=tuple(c.rule.id for c in result.candidates[:2]),
+                picked=picked,
+                suggestions=tuple(([picked] if picked else []) + guesses)[:2],
             )
         )
     return groups
@@ -65,7 +83,7 @@ class UnansweredService:
         self.questions = QuestionStore(store)
         self.rules = rules
 
-    async def groups(self, engine: Engine, days: int = 30, limit: int = 10) -> list[QuestionGroup]:
+    async def groups(self, engine: Engine, days: int = 30, limit: int = 1000) -> list[QuestionGroup]:
         since = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
         questions = await self.questions.open_questions(since)
         # comparing every question with every group is about 300 ms for 1,000 questions: off the event loop,
@@ -73,13 +91,21 @@ class UnansweredService:
         return await asyncio.to_thread(cluster, engine, questions, limit)
 
     async def _group_of(self, engine: Engine, question_id: int) -> QuestionGroup | None:
-        return next((g for g in await self.groups(engine, limit=1000) if question_id in g.ids), None)
+        return next((g for g in await self.groups(engine) if question_id in g.ids), None)
 
-    async def attach(self, engine: Engine, question_id: int, rule_id: str, editor_id: int) -> QuestionGroup | None:
+    async def group(self, engine: Engine, question_id: int) -> QuestionGroup | None:
+        """The open group that holds `question_id`, if it is still open."""
+        return await self._group_of(engine, question_id)
+
+    async def attach(
+        self, engine: Engine, question_id: int, rule_id: str, editor_id: int, phrasing: str | None = None
+    ) -> QuestionGroup | None:
+        """Teach the group to `rule_id`: the editor's tidied `phrasing`, or the question as asked, cleaned."""
         group = await self._group_of(engine, question_id)
-        if group is None or rule_id not in engine.kb.rules:
+        text = clean_phrasing(phrasing if phrasing is not None else group.text if group else "")
+        if group is None or rule_id not in engine.kb.rules or len(text) < 3:
             return None
-        await self.rules.add_phrasing(rule_id, group.text, str(editor_id))
+        await self.rules.add_phrasing(rule_id, text, str(editor_id))
         await self.questions.mark_reviewed(group.ids, "attached")
         return group
 

@@ -19,3 +19,5 @@ class QuestionRecord:
     confidence: float
     lang: str
     reviewed: str | None = None  # attached | dismissed, by an editor in /unanswered
+    picked: str | None = None  # the rule the user opened from the list under it
+    resolved: int = 0  # 1 once they said 👍 to that rule

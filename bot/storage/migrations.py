@@ -184,4 +184,10 @@ MIGRATIONS: list[str] = [
     UPDATE audit SET after = NULL WHERE action IN ('unanswered.attach', 'unanswered.dismiss');
     UPDATE votes SET query = NULL;
     """,
+    # 7: the rule a user opened from the list under an unanswered question, and whether they then said 👍:
+    # /unanswered suggests the first and leaves out the questions the second resolved
+    """
+    ALTER TABLE questions ADD COLUMN picked TEXT;
+    ALTER TABLE questions ADD COLUMN resolved INTEGER NOT NULL DEFAULT 0;
+    """,
 ]

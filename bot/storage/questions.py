@@ -20,6 +20,7 @@ class OpenQuestion:
     id: int
     query: str
     down: bool  # has a 👎
+    picked: str | None = None  # the rule the user opened from the list under it
 
 
 @dataclass(frozen=True)
@@ -48,30 +49,46 @@ class QuestionStore:
     async def record_vote(self, rule_id: str, question_id: int | None, vote: int) -> bool:
         """One vote per answered question, for a rule it was answered with (or offered, for a choice list);
         False for anything else, such as a forged or repeated press. A rule opened by browsing has no
-        question: its vote counts for the rule alone."""
+        question: its vote counts for the rule alone, as does a vote on a rule picked from the list under an answer
+        that already had its vote (after a 👎)."""
         question = await self.get_question(question_id) if question_id else None
-        if question_id and (question is None or (question.status == "answer" and question.rule_id != rule_id)):
+        picked = question is not None and question.picked == rule_id
+        other_rule = question is not None and question.status == "answer" and question.rule_id != rule_id
+        if question_id and (question is None or (other_rule and not picked)):
             return False
-        async with self.store.transaction() as db:
+        insert = "INSERT INTO votes (voted_at, rule_id, question_id, query, vote) VALUES (?, ?, ?, ?, ?) "
+        async with self.store.transaction() as db:  # the text stays with its question
             cur = await db.execute(
-                "INSERT INTO votes (voted_at, rule_id, question_id, query, vote) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT DO NOTHING",
-                (today_iso(), rule_id, question_id or None, None, vote),  # the text stays with its question
+                insert + "ON CONFLICT DO NOTHING", (today_iso(), rule_id, question_id or None, None, vote)
             )
-            return cur.rowcount == 1
+            counted = cur.rowcount == 1
+            if picked and not counted:  # the question's one vote went to its first answer: this counts for the rule
+                await db.execute(insert, (today_iso(), rule_id, None, None, vote))
+                counted = True
+            if picked and vote == 1:  # a 👍 on the rule picked from the list: the question found its answer
+                await db.execute("UPDATE questions SET resolved = 1 WHERE id = ?", (question_id,))
+            return counted
+
+    async def record_pick(self, question_id: int, rule_id: str) -> None:
+        """The user opened `rule_id` from the list under their question (the latest pick counts)."""
+        async with self.store.transaction() as db:
+            await db.execute(
+                "UPDATE questions SET picked = ? WHERE id = ? AND reviewed IS NULL", (rule_id, question_id)
+            )
 
     # ------------------------------------------------------------------ /unanswered
 
     async def open_questions(self, since: str) -> list[OpenQuestion]:
         """Questions asked since `since` that no editor has reviewed and that went unanswered (no match, a
-        choice list, or a 👎), newest first."""
+        choice list, or a 👎), newest first; not those the user resolved by a 👍 on a rule picked from the list."""
         rows = await self.store.fetchall(
-            "SELECT q.id, q.query, q.status, EXISTS (SELECT 1 FROM votes v WHERE v.question_id = q.id AND v.vote = -1) "
-            "AS down FROM questions q WHERE q.reviewed IS NULL AND q.asked_at >= ? AND (q.status != 'answer' OR "
+            "SELECT q.id, q.query, q.status, q.picked, EXISTS (SELECT 1 FROM votes v WHERE v.question_id = q.id AND "
+            "v.vote = -1) AS down FROM questions q WHERE q.reviewed IS NULL AND q.resolved = 0 AND q.asked_at >= ? "
+            "AND (q.status != 'answer' OR "
             "EXISTS (SELECT 1 FROM votes v WHERE v.question_id = q.id AND v.vote = -1)) ORDER BY q.id DESC LIMIT ?",
             (since, OPEN_LIMIT),
         )
-        return [OpenQuestion(row["id"], row["query"], bool(row["down"])) for row in rows]
+        return [OpenQuestion(row["id"], row["query"], bool(row["down"]), row["picked"]) for row in rows]
 
     async def mark_reviewed(self, question_ids: tuple[int, ...], how: str) -> None:
         """`how`: attached or dismissed, by an editor."""

@@ -258,6 +258,9 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("cari", browse.on_cari, filters=new_message))
     app.add_handler(CommandHandler("tanya", questions.on_tanya, filters=new_message))
     app.add_handler(MessageHandler(new_message & private & filters.COMMAND, general.on_unknown_command))
+    app.add_handler(
+        MessageHandler(new_message & private & filters.TEXT & unanswered.REWRITE_REPLY, unanswered.on_rewrite)
+    )
     app.add_handler(MessageHandler(new_message & private & filters.TEXT, questions.on_private_text))
     app.add_handler(MessageHandler(new_message & groups & filters.TEXT, questions.on_group_text))
     app.add_handler(MessageHandler(new_message & private, general.on_not_text))

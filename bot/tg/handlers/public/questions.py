@@ -140,8 +140,8 @@ async def offer_others(message: Message, s: Services, rule_id: str, question_id:
     others = await asyncio.to_thread(s.engine.others, record.query, (rule_id,))
     if others.status == "none":
         await message.reply_text(s.ui("others_none", lang))
-    else:  # opened from here, a rule is voted on for itself: the question already has its answer's vote
-        await reply_choices(message, s, others, 0, lang, "others.html.j2")
+    else:  # the rule opened from here is the user's pick for their question (bot/storage/questions.py)
+        await reply_choices(message, s, others, question_id, lang, "others.html.j2")
     return True
 
 
@@ -163,6 +163,8 @@ async def on_open_rule(update: Update, context: BotContext, press: Press[callbac
         await press.expired()
         return
     await press.query.answer()
+    if press.button.question_id:  # the rule they picked for their question: a suggestion for /unanswered
+        await press.s.questions.record_pick(press.button.question_id, rule.id)
     keyboard = answer_keyboard(press.s, rule, press.button.question_id, press.lang)
     await reply_html(press.message, answer_html(press.s, rule, press.lang), keyboard)
 

@@ -196,7 +196,7 @@ async def test_an_alias_bomb_gets_one_short_refusal_and_others_are_still_answere
     await asyncio.sleep(0.5)
     assert len(editor.messages) == editor.seen  # one message, not hundreds
     [again] = await editor.say("id: kampanye-bom\nverdict: entahlah\n")  # still in the flow, for a fixed text
-    assert "Tidak disimpan" in again.text and "must be one of" in again.text
+    assert "Tidak disimpan" in again.text and "harus salah satu dari" in again.text
     s = env.app.bot_data["services"]
     assert await s.rules.current("kampanye-bom") is None
 

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from bot.cli import main
-from bot.qa.kb import VERDICTS, KnowledgeError
+from bot.qa.kb import VERDICTS, KnowledgeError, Problem
 from bot.qa.kb_files import load_knowledge
 from tests.conftest import KNOWLEDGE, ROOT, SHARED
 
@@ -142,4 +142,20 @@ def test_the_table_of_acts_in_docs_is_current(capsys):
     assert cli_main(["kb", "acts"]) == 0
     assert (ROOT / "docs" / "acts.md").read_text(encoding="utf-8") == capsys.readouterr().out, (
         "run: python main.py kb acts > docs/acts.md"
+    )
+
+
+def test_every_problem_is_worded_in_both_languages_and_editors_read_indonesian():
+    catalogues = {
+        lang: yaml.safe_load((ROOT / "templates" / "messages" / f"{lang}.yaml").read_text()) for lang in ("id", "en")
+    }
+    keys = {lang: {k for k in text if k.startswith("problem_")} for lang, text in catalogues.items()}
+    assert keys["id"] == keys["en"] and len(keys["id"]) > 30
+    source = "".join(p.read_text() for p in (ROOT / "bot" / "qa").glob("kb*.py"))
+    used = set(re.findall(r'(?:problem|bad)\([^\n]*?"([a-z_]+)"(?:\)|, \w+=)', source))
+    assert used and {f"problem_{k}" for k in used} <= keys["id"], used
+    problem = Problem("knowledge/rules/x.yaml", "r", "questions", "few_questions", {"min": 5, "count": 2})
+    assert str(problem) == "knowledge/rules/x.yaml: rule r: questions: needs at least 5 different phrasings, has 2"
+    assert problem.describe("id").endswith(
+        "aturan r: questions: perlu sedikitnya 5 kalimat pertanyaan yang berbeda; baru ada 2"
     )

@@ -59,7 +59,7 @@ async def test_a_change_that_breaks_the_schema_is_refused_whole(rules):
     with pytest.raises(RuleError) as refused:
         await rules.save({**old, "questions": ["satu", "dua"], "verdict": "mungkin"}, "9003", None)
     assert any("questions" in r for r in refused.value.reasons) and any("verdict" in r for r in refused.value.reasons)
-    with pytest.raises(RuleError, match="changed meanwhile"):
+    with pytest.raises(RuleError, match="sudah diubah orang lain"):
         await rules.save({**old, "answer": "x y z"}, "9003", None, base=7)
     assert [r.revision for r in await rules.history(RULE)] == [1]
 
@@ -80,7 +80,7 @@ async def test_import_is_all_or_nothing(rules):
     bad = {**second, "basis": [{"source": "tidak-ada", "article": "Pasal 1"}]}
     with pytest.raises(RuleError) as refused:
         await rules.import_entries([Entry("a.yaml", good), Entry("b.yaml", bad)], "kb import", None)
-    assert "unknown source 'tidak-ada'" in str(refused.value)
+    assert "sumber tidak dikenal: 'tidak-ada'" in str(refused.value)
     assert (await rules.current(first["id"])).revision == 1
     new = {**copy.deepcopy(first), "id": "kampanye-aturan-baru", "related": []}
     summary = await rules.import_entries([Entry("a.yaml", good), Entry("c.yaml", new)], "kb import", "impor")

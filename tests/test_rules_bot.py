@@ -112,12 +112,12 @@ async def test_an_edit_changes_the_answer_the_next_user_gets(env):
 async def test_a_bad_edit_is_refused_with_the_reason_and_nothing_saved(env):
     editor = Chat(env.fake, EDITOR)
     [refused] = await edit_field(editor, "questions", "satu saja\ndua")
-    assert "Tidak disimpan" in refused.text and "questions: needs at least 5" in refused.text
+    assert "Tidak disimpan" in refused.text and "questions: perlu sedikitnya 5" in refused.text
     assert "related" not in refused.text  # links to the rule are not reported as a second problem
     [bad_basis] = await edit_field(editor, "basis", "pp-94-2021 tanpa pemisah")
     assert "sumber | pasal | kutipan" in bad_basis.text
     [unknown_source] = await editor.say("uu-99-2099 | Pasal 1 | kutipan")
-    assert "unknown source" in unknown_source.text
+    assert "sumber tidak dikenal" in unknown_source.text
     [cancelled] = await editor.say("/batal")
     assert "Dibatalkan" in cancelled.text
     s = env.app.bot_data["services"]

@@ -36,7 +36,7 @@ class RuleError(Exception):
 
 class Unchanged(RuleError):
     def __init__(self) -> None:
-        super().__init__(["no change"])
+        super().__init__(["tidak ada perubahan"])
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ class RuleService:
             rule_id = str(item.get("id"))
             latest = current[rule_id].revision if rule_id in current else 0
             if base is not None and base != latest:
-                raise RuleError([f"rule {rule_id} changed meanwhile (now revision {latest}): open it again"])
+                raise RuleError([f"aturan {rule_id} sudah diubah orang lain (kini revisi {latest}): buka lagi"])
             [(rule, old)] = await asyncio.to_thread(self._apply, current, [item])
             if old is not None and rule_item(rule) == old.item:
                 raise Unchanged()
@@ -128,7 +128,7 @@ class RuleService:
     async def rollback(self, rule_id: str, number: int, author: str) -> Revision:
         old = await self.revision(rule_id, number)
         if old is None:
-            raise RuleError([f"rule {rule_id} has no revision {number}"])
+            raise RuleError([f"aturan {rule_id} tidak punya revisi {number}"])
         return await self.save(old.item, author, f"rollback ke revisi {number}")
 
     async def add_phrasing(self, rule_id: str, text: str, author: str) -> bool:
@@ -175,7 +175,7 @@ class RuleService:
         ids = [str(item.get("id")) if isinstance(item, dict) else "" for item in items]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
-            raise RuleError([f"rule {i} appears more than once" for i in duplicates])
+            raise RuleError([f"aturan {i} muncul lebih dari sekali" for i in duplicates])
         before = {str(p) for p in self._check(current.values()).problems}
         others = [r for rid, r in current.items() if rid not in ids]
         kb = self._check(others, [Entry(w, item) for w, item in zip(where, items, strict=True)])
@@ -210,8 +210,8 @@ class RuleService:
 def _reason(problem: Problem) -> str:
     """A problem as an editor reads it: the field and what is wrong, for the rule being edited."""
     if problem.file == EDIT:
-        return f"{problem.field}: {problem.message}" if problem.field else problem.message
-    return str(problem)
+        return f"{problem.field}: {problem.text('id')}" if problem.field else problem.text("id")
+    return problem.describe("id")
 
 
 def changed_keys(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:

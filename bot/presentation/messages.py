@@ -25,6 +25,11 @@ class Messages:
         text = self._text.get(lang, self._text["id"]).get(key) or self._text["id"][key]
         return text.format(**{k: html.escape(str(v)) for k, v in fmt.items()}) if fmt else text
 
+    def plain(self, key: str, lang: str, **fmt: object) -> str:
+        """A message as plain text (a terminal, or a template that escapes): values filled in as they are."""
+        text = self._text.get(lang, self._text["id"]).get(key) or self._text["id"][key]
+        return text.format(**fmt)  # problem_* texts double their literal braces
+
     def group(self, prefix: str, lang: str) -> dict[str, str]:
         """Every key starting `prefix_`, without it: say the verdict labels (`verdict_boleh` -> `boleh`)."""
         start = f"{prefix}_"

@@ -9,12 +9,15 @@ A problem quotes the bad value with `shown`, cut short: the value can be anythin
 
 from __future__ import annotations
 
+import functools
 import re
 import reprlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from bot.presentation.messages import Messages
 
 VERDICTS = ("boleh", "dilarang", "bersyarat", "info")
 SOURCE_STATUSES = ("berlaku", "dicabut")
@@ -106,20 +109,40 @@ class Rule:
     unsettled: bool = False  # the sources disagree: the short answer says so in one plain line
 
 
+@functools.cache
+def problem_wording() -> Messages:
+    return Messages(Path(__file__).resolve().parents[2] / "templates" / "messages")
+
+
 @dataclass(frozen=True)
 class Problem:
+    """Something wrong in the knowledge base: where, and what as a `problem_<key>` of the message catalogues
+    (editors read it in Indonesian in the bot, `kb validate` prints it in English)."""
+
     file: str  # where the rule came from: a file, "database", or an edit
     rule_id: str | None
     field: str | None
-    message: str
+    key: str
+    values: dict[str, object] = field(default_factory=dict)
 
-    def __str__(self) -> str:
+    def text(self, lang: str) -> str:
+        return problem_wording().plain(f"problem_{self.key}", lang, **self.values)
+
+    @property
+    def message(self) -> str:
+        return self.text("en")
+
+    def describe(self, lang: str) -> str:
+        """Where and what: "knowledge/rules/x.yaml: rule y: field: what is wrong"."""
         where = self.file
         if self.rule_id:
-            where += f": rule {self.rule_id}"
+            where += f": {'aturan' if lang == 'id' else 'rule'} {self.rule_id}"
         if self.field:
             where += f": {self.field}"
-        return f"{where}: {self.message}"
+        return f"{where}: {self.text(lang)}"
+
+    def __str__(self) -> str:
+        return self.describe("en")
 
 
 @dataclass
@@ -182,13 +205,13 @@ def assemble(
         if rule is None:
             continue
         if rule.id in rules:
-            checker.problem(entry.where, rule.id, "id", "duplicate id (already defined in another place)")
+            checker.problem(entry.where, rule.id, "id", "duplicate_id")
         else:
             rules[rule.id], where[rule.id] = rule, entry.where
     for rule in rules.values():
         for other in rule.related:
             if other not in named:
-                checker.problem(where[rule.id], rule.id, "related", f"unknown rule id {shown(other)}")
+                checker.problem(where[rule.id], rule.id, "related", "unknown_rule", value=shown(other))
     active = {rid: _without_retired_links(r, rules) for rid, r in rules.items() if not r.retired}
     retired = {rid: r for rid, r in rules.items() if r.retired}
     return KnowledgeBase(sources, topics, active, checker.problems, retired)
@@ -208,61 +231,60 @@ class _Checker:
         self.laws_dir = laws_dir
         self.problems = problems
 
-    def problem(self, where: str, rule_id: str | None, fld: str | None, message: str) -> None:
-        self.problems.append(Problem(where, rule_id, fld, message))
+    def problem(self, where: str, rule_id: str | None, fld: str | None, key: str, **values: object) -> None:
+        self.problems.append(Problem(where, rule_id, fld, key, values))
 
     def rule(self, entry: Entry, index: int) -> Rule | None:
         item, where = entry.item, entry.where
         if not isinstance(item, dict):
-            self.problem(where, f"#{index + 1}", None, "a rule must be a mapping")
+            self.problem(where, f"#{index + 1}", None, "not_a_rule")
             return None
         rid = item.get("id")
         if not isinstance(rid, str) or not ID_PATTERN.match(rid) or len(rid) > MAX_RULE_ID:
-            message = f"must be kebab-case (a-z, 0-9, -), <= {MAX_RULE_ID} chars: {shown(rid)}"
-            self.problem(where, f"#{index + 1}", "id", message)
+            self.problem(where, f"#{index + 1}", "id", "bad_id", max=MAX_RULE_ID, value=shown(rid))
             return None
         before = len(self.problems)
 
-        def bad(fld: str, message: str) -> None:
-            self.problem(where, rid, fld, message)
+        def bad(fld: str, key: str, **values: object) -> None:
+            self.problem(where, rid, fld, key, **values)
 
         for key in sorted(map(_name, set(item) - _RULE_KEYS)):
-            bad(key, "unknown field")
+            bad(key, "unknown_field")
         topic = item.get("topic")
         if entry.file_topic is not None and topic != entry.file_topic:
-            bad("topic", f"must be {entry.file_topic!r} (the file's topic), got {shown(topic)}")
+            bad("topic", "wrong_topic", expected=repr(entry.file_topic), value=shown(topic))
         elif not isinstance(topic, str) or topic not in self.topics:
-            bad("topic", f"unknown topic {shown(topic)} (not in topics.yaml)")
+            bad("topic", "unknown_topic", value=shown(topic))
         verdict = item.get("verdict")
         if verdict not in VERDICTS:
-            bad("verdict", f"must be one of {', '.join(VERDICTS)}, got {shown(verdict)}")
+            bad("verdict", "bad_verdict", choices=", ".join(VERDICTS), value=shown(verdict))
         title = _text(item.get("title"))
         if not title:
-            bad("title", "missing or empty")
+            bad("title", "empty")
         answer = _text(item.get("answer"))
         if not answer:
-            bad("answer", "missing or empty")
+            bad("answer", "empty")
         questions = _strings(item.get("questions"))
         if questions is None:
-            bad("questions", "must be a list of strings")
+            bad("questions", "not_strings")
             questions = []
         elif len(set(questions)) < MIN_QUESTIONS:
-            bad("questions", f"needs at least {MIN_QUESTIONS} different phrasings, has {len(set(questions))}")
+            bad("questions", "few_questions", min=MIN_QUESTIONS, count=len(set(questions)))
         keywords = _strings(item.get("keywords", []))
         if keywords is None:
-            bad("keywords", "must be a list of strings")
+            bad("keywords", "not_strings")
         related = _strings(item.get("related", []))
         if related is None:
-            bad("related", "must be a list of rule ids")
+            bad("related", "not_rule_ids")
         retired = item.get("retired", False)
         if not isinstance(retired, bool):
-            bad("retired", "must be true or false")
+            bad("retired", "not_bool")
         unsettled = item.get("unsettled", False)
         if not isinstance(unsettled, bool):
-            bad("unsettled", "must be true or false")
+            bad("unsettled", "not_bool")
         sanction = _text(item.get("sanction"))
         if verdict == "dilarang" and not sanction:
-            bad("sanction", "a prohibited act must say what the violator risks (and its basis)")
+            bad("sanction", "no_sanction")
         basis = self._basis(where, rid, item.get("basis"))
         en = self._translation(where, rid, item.get("en"))
         if len(self.problems) > before:
@@ -277,28 +299,28 @@ class _Checker:
 
     def _basis(self, where: str, rid: str, raw: Any) -> tuple[Basis, ...]:
         if not isinstance(raw, list) or not raw:
-            self.problem(where, rid, "basis", "needs at least one {source, article, quote}")
+            self.problem(where, rid, "basis", "no_basis")
             return ()
         out = []
         for i, item in enumerate(raw):
             fld = f"basis[{i}]"
             if not isinstance(item, dict):
-                self.problem(where, rid, fld, "must be a mapping {source, article, quote}")
+                self.problem(where, rid, fld, "not_a_basis")
                 continue
             for key in sorted(map(_name, set(item) - _BASIS_KEYS)):
-                self.problem(where, rid, f"{fld}.{key}", "unknown field")
+                self.problem(where, rid, f"{fld}.{key}", "unknown_field")
             source, article = item.get("source"), _text(item.get("article"))
             if not isinstance(source, str) or source not in self.sources:
-                self.problem(where, rid, f"{fld}.source", f"unknown source {shown(source)} (not in sources.yaml)")
+                self.problem(where, rid, f"{fld}.source", "unknown_source", value=shown(source))
             if not article:
-                self.problem(where, rid, f"{fld}.article", "missing: cite the article (Pasal ... ayat ...)")
+                self.problem(where, rid, f"{fld}.article", "no_article")
             elif not _ARTICLE.match(article):
-                self.problem(where, rid, f"{fld}.article", f"expected 'Pasal N ...', got {shown(article)}")
+                self.problem(where, rid, f"{fld}.article", "bad_article", value=shown(article))
             verified = item.get("verified", True)
             if not isinstance(verified, bool):
-                self.problem(where, rid, f"{fld}.verified", "must be true or false")
+                self.problem(where, rid, f"{fld}.verified", "not_bool")
             elif verified and self.laws_dir is not None and not (self.laws_dir / f"{_name(source)}.md").is_file():
-                self.problem(where, rid, f"{fld}.verified", f"no text of {_name(source)} to check: set verified: false")
+                self.problem(where, rid, f"{fld}.verified", "no_law_text", source=_name(source))
             quote, note = _text(item.get("quote")) or None, _text(item.get("note")) or None
             # a bad source is only ever shown(): str() of an aliased value would expand it in full
             out.append(Basis(source if isinstance(source, str) else "", article, quote, verified is not False, note))
@@ -306,18 +328,18 @@ class _Checker:
 
     def _translation(self, where: str, rid: str, raw: Any) -> Translation | None:
         if not isinstance(raw, dict):
-            self.problem(where, rid, "en", "needs an English block {title, answer, questions}")
+            self.problem(where, rid, "en", "no_english")
             return None
         for key in sorted(map(_name, set(raw) - _EN_KEYS)):
-            self.problem(where, rid, f"en.{key}", "unknown field")
+            self.problem(where, rid, f"en.{key}", "unknown_field")
         title, answer = _text(raw.get("title")), _text(raw.get("answer"))
         questions = _strings(raw.get("questions")) or []
         if not title:
-            self.problem(where, rid, "en.title", "missing or empty")
+            self.problem(where, rid, "en.title", "empty")
         if not answer:
-            self.problem(where, rid, "en.answer", "missing or empty")
+            self.problem(where, rid, "en.answer", "empty")
         if len(questions) < MIN_EN_QUESTIONS:
-            self.problem(where, rid, "en.questions", f"needs at least {MIN_EN_QUESTIONS} English questions")
+            self.problem(where, rid, "en.questions", "few_en_questions", min=MIN_EN_QUESTIONS)
         optional = {key: _text(raw.get(key)) or None for key in ("caveat", "sanction", "short", "advice", "penalty")}
         return Translation(title, answer, tuple(questions), **optional)
 

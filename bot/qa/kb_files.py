@@ -178,8 +178,8 @@ class _Folder:
         self.root = root
         self.problems: list[Problem] = []
 
-    def _problem(self, path: Path, rule_id: str | None, fld: str | None, message: str) -> None:
-        self.problems.append(Problem(self._display(path), rule_id, fld, message))
+    def _problem(self, path: Path, rule_id: str | None, fld: str | None, key: str, **values: object) -> None:
+        self.problems.append(Problem(self._display(path), rule_id, fld, key, values))
 
     def _display(self, path: Path) -> str:
         try:
@@ -191,11 +191,14 @@ class _Folder:
         try:
             return load_yaml(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            self._problem(path, None, None, "file is missing")
+            self._problem(path, None, None, "file_missing")
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            line = f" (line {mark.line + 1})" if mark else ""
-            self._problem(path, None, None, f"not valid YAML{line}: {getattr(exc, 'problem', exc)}")
+            problem = getattr(exc, "problem", exc)
+            if mark:
+                self._problem(path, None, None, "bad_yaml_at", line=mark.line + 1, problem=problem)
+            else:
+                self._problem(path, None, None, "bad_yaml", problem=problem)
         return None
 
     def _list(self, path: Path, key: str) -> list[Any]:
@@ -204,24 +207,24 @@ class _Folder:
         items = data.get(key) if isinstance(data, dict) else None
         if not isinstance(items, list):
             if data is not None:
-                self._problem(path, None, key, f"expected a mapping with a `{key}:` list")
+                self._problem(path, None, key, "no_list", key=key)
             return []
         return items
 
     def entries(self, topics: dict[str, Topic], require_all_topics: bool = True) -> list[Entry]:
         rule_files = sorted((self.root / "rules").glob("*.yaml"))
         if not rule_files:
-            self._problem(self.root / "rules", None, None, "no rule files")
+            self._problem(self.root / "rules", None, None, "no_rule_files")
         entries = []
         for path in rule_files:
             items = self._list(path, "rules")
             if path.stem not in topics:
-                self._problem(path, None, None, f"file name {path.stem!r} is not a topic in topics.yaml")
+                self._problem(path, None, None, "file_not_topic", name=repr(path.stem))
             entries += [Entry(self._display(path), item, path.stem) for item in items]
         if require_all_topics:
             for topic in topics:
                 if not (self.root / "rules" / f"{topic}.yaml").is_file():
-                    self._problem(self.root / "topics.yaml", None, "topics", f"topic {topic!r} has no rules file")
+                    self._problem(self.root / "topics.yaml", None, "topics", "topic_without_file", topic=repr(topic))
         return entries
 
     def sources(self) -> dict[str, Source]:
@@ -229,26 +232,26 @@ class _Folder:
         out: dict[str, Source] = {}
         for i, item in enumerate(self._list(path, "sources")):
             if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-                self._problem(path, None, f"sources[{i}]", "expected a mapping with an `id`")
+                self._problem(path, None, f"sources[{i}]", "source_without_id")
                 continue
             sid = item["id"]
             for key in ("short", "title", "status"):
                 if not isinstance(item.get(key), str) or not item[key].strip():
-                    self._problem(path, sid, key, "missing or empty")
+                    self._problem(path, sid, key, "empty")
             status = item.get("status")
             if status not in SOURCE_STATUSES:
-                self._problem(path, sid, "status", f"must be one of {', '.join(SOURCE_STATUSES)}")
+                self._problem(path, sid, "status", "bad_status", choices=", ".join(SOURCE_STATUSES))
             if status == "dicabut" and not item.get("replaced_by"):
-                self._problem(path, sid, "replaced_by", "a revoked source must name what replaced it")
+                self._problem(path, sid, "replaced_by", "revoked_unreplaced")
             if sid in out:
-                self._problem(path, sid, "id", "duplicate source id")
+                self._problem(path, sid, "id", "duplicate_source")
             out[sid] = Source(
                 sid, str(item.get("short", "")), str(item.get("title", "")).strip(),
                 item.get("url"), str(status), item.get("replaced_by"), item.get("note"),
             )  # fmt: skip
         for src in out.values():
             if src.replaced_by and (not isinstance(src.replaced_by, str) or src.replaced_by not in out):
-                self._problem(path, src.id, "replaced_by", f"unknown source {shown(src.replaced_by)}")
+                self._problem(path, src.id, "replaced_by", "unknown_source", value=shown(src.replaced_by))
         return out
 
     def topics(self) -> dict[str, Topic]:
@@ -258,5 +261,5 @@ class _Folder:
             if isinstance(item, dict) and all(isinstance(item.get(k), str) for k in ("id", "title", "en")):
                 out[item["id"]] = Topic(item["id"], item["title"], item["en"])
             else:
-                self._problem(path, None, "topics", f"each topic needs id, title and en: {shown(item)}")
+                self._problem(path, None, "topics", "bad_topic", value=shown(item))
         return out

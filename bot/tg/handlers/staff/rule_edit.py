@@ -255,7 +255,7 @@ def _warnings(s: Services, pending: Pending, rule: Rule) -> list[str]:
 
 def _reason(problem: Problem) -> str:
     """A problem of the rule being edited, as bot/editing/rules.py words the ones it finds: field, then what."""
-    return f"{problem.field}: {problem.message}" if problem.field else problem.message
+    return f"{problem.field}: {problem.text('id')}" if problem.field else problem.text("id")
 
 
 def _capped(s: Services, reasons: list[str]) -> list[str]:

@@ -81,7 +81,12 @@ def _validate(args: argparse.Namespace, knowledge_dir: Path) -> int:
 
 def _kb_acts(_args: argparse.Namespace, knowledge_dir: Path) -> int:
     kb = load_knowledge(knowledge_dir)
-    print(Renderer(kb).render("acts.md.j2", kb=kb))
+    by_act: dict[str, list] = {}
+    for rule in kb.rules.values():
+        if rule.act:
+            by_act.setdefault(rule.act, []).append(rule)
+    shared = sorted((act, rules) for act, rules in by_act.items() if len(rules) > 1)
+    print(Renderer(kb).render("acts.md.j2", kb=kb, shared_acts=shared))
     return 0
 
 

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from bot.cli import main
-from bot.qa.kb import VERDICTS, KnowledgeError, Problem
+from bot.qa.kb import VERDICTS, Entry, KnowledgeError, Problem, assemble, rule_item
 from bot.qa.kb_files import load_knowledge
 from tests.conftest import KNOWLEDGE, ROOT, SHARED
 
@@ -159,3 +159,23 @@ def test_every_problem_is_worded_in_both_languages_and_editors_read_indonesian()
     assert problem.describe("id").endswith(
         "aturan r: questions: perlu sedikitnya 5 kalimat pertanyaan yang berbeda; baru ada 2"
     )
+
+
+def test_two_rules_judging_one_act_differently_must_each_say_why():
+    kb = load_knowledge(KNOWLEDGE)
+    passive, banner = (rule_item(kb.rules[r]) for r in ("kampanye-hadir-pasif", "kampanye-atribut-partai"))
+    for item in (passive, banner):
+        item.pop("condition", None)
+        item["act"], item["related"] = "hadir-kampanye", []
+    entries = [Entry("a.yaml", passive), Entry("b.yaml", banner)]
+    problems = [p for p in assemble(kb.sources, kb.topics, entries).problems if p.key == "act_differs"]
+    assert {p.rule_id for p in problems} == {"kampanye-hadir-pasif", "kampanye-atribut-partai"}
+    assert "judges act hadir-kampanye bersyarat while other rules judge it dilarang" in str(problems[0])
+    passive["condition"], banner["condition"] = "tanpa atribut, hanya mendengarkan", "memakai atribut"
+    assert not [p for p in assemble(kb.sources, kb.topics, entries).problems if p.key == "act_differs"]
+
+
+def test_the_shipped_rules_share_act_keys_and_every_difference_is_explained():
+    kb = load_knowledge(KNOWLEDGE)  # strict: an unexplained difference would raise here
+    shared = [r for r in kb.rules.values() if r.act and sum(o.act == r.act for o in kb.rules.values()) > 1]
+    assert len(shared) >= 10

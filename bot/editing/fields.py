@@ -44,6 +44,8 @@ FIELDS = {
         Field("sanction", ("sanction",), optional=True),
         Field("basis", ("basis",)),
         Field("questions", ("questions",)),
+        Field("act", ("act",), optional=True),
+        Field("condition", ("condition",), optional=True),
         Field("en_title", ("en", "title")),
         Field("en_short", ("en", "short")),
         Field("en_answer", ("en", "answer")),

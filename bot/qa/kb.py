@@ -28,7 +28,7 @@ MAX_RULE_ID = 40  # rule ids travel in callback_data, which Telegram caps at 64 
 _ARTICLE = re.compile(r"^(Penjelasan )?Pasal \d+[A-Z]?\b|^(Penjelasan Umum|Lampiran|Diktum|Bagian|Angka|Amar|Isi)\b")
 _RULE_KEYS = {
     "id", "topic", "verdict", "title", "questions", "keywords", "short", "advice", "unsettled", "answer", "caveat",
-    "basis", "penalty", "sanction", "related", "retired", "en",
+    "basis", "penalty", "sanction", "related", "retired", "en", "act", "condition",
 }  # fmt: skip
 _BASIS_KEYS = {"source", "article", "quote", "verified", "note"}
 _EN_KEYS = {"title", "short", "advice", "answer", "questions", "caveat", "penalty", "sanction"}
@@ -107,6 +107,8 @@ class Rule:
     advice: str | None = None  # what to do now, one line ("batalkan like", "keluar dari grup")
     penalty: str | None = None  # the sanction in one line; `sanction` has it in full
     unsettled: bool = False  # the sources disagree: the short answer says so in one plain line
+    act: str | None = None  # the act it judges, shared by every rule that judges that act (docs/acts.md)
+    condition: str | None = None  # what sets it apart from rules judging its act otherwise (subject, stage, how)
 
 
 @functools.cache
@@ -214,7 +216,20 @@ def assemble(
                 checker.problem(where[rule.id], rule.id, "related", "unknown_rule", value=shown(other))
     active = {rid: _without_retired_links(r, rules) for rid, r in rules.items() if not r.retired}
     retired = {rid: r for rid, r in rules.items() if r.retired}
+    for rule in _unexplained_contradictions(active.values()):
+        others = sorted({r.verdict for r in active.values() if r.act == rule.act and r.verdict != rule.verdict})
+        checker.problem(where[rule.id], rule.id, "condition", "act_differs", act=rule.act, verdict=rule.verdict,
+                        others=", ".join(others))  # fmt: skip
     return KnowledgeBase(sources, topics, active, checker.problems, retired)
+
+
+def _unexplained_contradictions(rules: Iterable[Rule]) -> list[Rule]:
+    """Rules that judge an act (their `act`) otherwise than another rule does, without a `condition` saying why."""
+    by_act: dict[str, list[Rule]] = {}
+    for rule in rules:
+        if rule.act:
+            by_act.setdefault(rule.act, []).append(rule)
+    return [r for group in by_act.values() if len({g.verdict for g in group}) > 1 for r in group if not r.condition]
 
 
 def _without_retired_links(rule: Rule, rules: dict[str, Rule]) -> Rule:
@@ -285,6 +300,11 @@ class _Checker:
         sanction = _text(item.get("sanction"))
         if verdict == "dilarang" and not sanction:
             bad("sanction", "no_sanction")
+        act = item.get("act")
+        if act is not None and (not isinstance(act, str) or not ID_PATTERN.match(act) or len(act) > MAX_RULE_ID):
+            bad("act", "bad_id", max=MAX_RULE_ID, value=shown(act))
+        if item.get("condition") is not None and not _text(item.get("condition")):
+            bad("condition", "empty")
         basis = self._basis(where, rid, item.get("basis"))
         en = self._translation(where, rid, item.get("en"))
         if len(self.problems) > before:
@@ -295,6 +315,7 @@ class _Checker:
             keywords=tuple(keywords or ()), related=tuple(related or ()), en=en, retired=bool(retired),
             short=_text(item.get("short")) or None, advice=_text(item.get("advice")) or None,
             penalty=_text(item.get("penalty")) or None, unsettled=bool(unsettled),
+            act=act, condition=_text(item.get("condition")) or None,
         )  # fmt: skip
 
     def _basis(self, where: str, rid: str, raw: Any) -> tuple[Basis, ...]:
@@ -350,6 +371,7 @@ def rule_item(rule: Rule) -> dict[str, Any]:
     item["questions"] = list(rule.questions)
     if rule.keywords:
         item["keywords"] = list(rule.keywords)
+    item |= {k: v for k, v in (("act", rule.act), ("condition", rule.condition)) if v}
     item |= {k: v for k, v in (("short", rule.short), ("advice", rule.advice)) if v}
     if rule.unsettled:
         item["unsettled"] = True

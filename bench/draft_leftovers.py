@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.storage.sqlite import SqliteStore  # noqa: E402
+from bot.storage.database import Database  # noqa: E402
 from bot.storage.tips import TipStore  # noqa: E402
 
 LIMIT = 3000
@@ -33,7 +33,7 @@ def present(folder: Path, needles: list[bytes]) -> bool:
 async def measure(wipe: bool) -> int | None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        store = SqliteStore(folder / "netra.sqlite3")
+        store = Database(folder / "netra.sqlite3")
         await store.open()
         tips = TipStore(store)
         key, body = os.urandom(16).hex(), os.urandom(6000)  # a sealed 4,000-character description and more

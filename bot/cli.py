@@ -19,7 +19,7 @@ from bot.presentation.render import Renderer
 from bot.qa.kb import KnowledgeBase, KnowledgeError
 from bot.qa.kb_files import load_knowledge, read_entries, write_knowledge
 from bot.qa.matcher import MatchResult
-from bot.storage.sqlite import SqliteStore
+from bot.storage.database import Database
 
 IMPORT_AUTHOR = "kb import"
 SERVER = 0  # the audit's actor for what is done on the server's command line
@@ -122,10 +122,10 @@ def _tips_export(args: argparse.Namespace, knowledge_dir: Path) -> int:
     return 0
 
 
-async def _open_rules(settings: Settings) -> tuple[SqliteStore, RuleService, KnowledgeBase]:
+async def _open_rules(settings: Settings) -> tuple[Database, RuleService, KnowledgeBase]:
     """The rule revisions in DATA_DIR's database, seeded from the YAML if there are none yet."""
     kb = load_knowledge(settings.knowledge_dir)
-    store = SqliteStore(settings.database)
+    store = Database(settings.database, settings.database_url)
     await store.open()
     rules = RuleService(store, kb.sources, kb.topics)
     await rules.open([*kb.rules.values(), *kb.retired.values()])

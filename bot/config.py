@@ -30,6 +30,7 @@ class Settings:
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     admin_chat_id: int | None = None
     data_dir: Path = Path("data")
+    database_url: str | None = None  # postgresql://…; unset: the SQLite file in DATA_DIR
     webhook_url: str | None = None
     webhook_secret: str | None = None
     webhook_listen: str = "0.0.0.0"
@@ -52,6 +53,16 @@ class Settings:
         if not self.bot_token:
             raise SettingsError("BOT_TOKEN is not set: put the token from @BotFather in the environment or .env")
         return self.bot_token
+
+
+def _database_url(raw: str) -> str | None:
+    """sqlite:///… or unset: the SQLite file in DATA_DIR (its path is DATA_DIR's); postgresql://…: PostgreSQL."""
+    raw = raw.strip()
+    if raw.startswith("sqlite:"):
+        return None
+    if not raw.startswith(("postgresql://", "postgres://", "postgresql+asyncpg://")):
+        raise SettingsError("DATABASE_URL must be postgresql://user:password@host:port/database (or unset for SQLite)")
+    return raw
 
 
 def _int(name: str, raw: str) -> int:
@@ -103,6 +114,8 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         kwargs["admin_chat_id"] = _int("ADMIN_CHAT_ID", raw)
     if raw := get("DATA_DIR"):
         kwargs["data_dir"] = Path(raw)
+    if raw := get("DATABASE_URL"):
+        kwargs["database_url"] = _database_url(raw)
     if raw := get("WEBHOOK_URL"):
         kwargs["webhook_url"] = _url("WEBHOOK_URL", raw)
     if raw := get("WEBHOOK_SECRET"):

@@ -27,8 +27,8 @@ from bot.privacy.keys import DraftKeys, UserKeys
 from bot.privacy.throttle import Limits
 from bot.qa.followups import FollowUps
 from bot.qa.stories import MAX_STORY_CHARS
+from bot.storage.database import Database
 from bot.storage.questions import QuestionStore
-from bot.storage.sqlite import SqliteStore
 from bot.tips.form import TipForm
 from bot.tips.service import TipService
 
@@ -39,7 +39,7 @@ MAX_QUESTION_CHARS = MAX_STORY_CHARS  # a story is read clause by clause (bot/qa
 class Services:
     settings: Settings
     knowledge: ServedKnowledge
-    store: SqliteStore
+    store: Database
     questions: QuestionStore
     user_keys: UserKeys
     drafts: DraftKeys

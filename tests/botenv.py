@@ -10,6 +10,7 @@ from telegram.ext import Application
 
 from bot.config import Settings
 from bot.tg.app import build_application
+from tests import pg
 from tests.fake_telegram import FakeTelegram
 
 TOKEN = "123456:TEST-token-not-real"
@@ -26,6 +27,8 @@ class BotEnv:
 async def running_bot(data_dir: Path, retry_backoff: float = 0.5, **settings_overrides):
     fake = FakeTelegram(TOKEN)
     base = await fake.start()
+    if pg.bots_on_postgres():
+        settings_overrides.setdefault("database_url", await pg.create(pg.name_for(data_dir)))
     settings = Settings(
         bot_token=TOKEN,
         bot_api_base_url=f"{base}/bot",

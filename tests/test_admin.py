@@ -120,7 +120,10 @@ async def test_tips_export_command_line(tmp_path, monkeypatch, capsys):
     data_dir = tmp_path / "data"
     async with running_bot(data_dir) as env:
         await submit_report(env)
+        url = env.app.bot_data["services"].store.url
     monkeypatch.setenv("DATA_DIR", str(data_dir))
+    if url:
+        monkeypatch.setenv("DATABASE_URL", url)
     out = tmp_path / "laporan.json"
     assert await asyncio.to_thread(cli_main, ["tips", "export", str(out)]) == 0  # it runs its own event loop
     [row] = json.loads(out.read_text())
@@ -205,10 +208,10 @@ async def test_staff_see_their_commands_in_their_own_menu_and_nobody_else_does(e
 
 
 async def test_low_confidence_answers_are_counted_apart(tmp_path):
+    from bot.storage.database import Database
     from bot.storage.questions import QuestionStore
-    from bot.storage.sqlite import SqliteStore
 
-    store = SqliteStore(tmp_path / "netra.sqlite3")
+    store = Database(tmp_path / "netra.sqlite3")
     await store.open()
     questions = QuestionStore(store)
     await questions.record_question("yakin", "answer", "medsos-like-unggahan", 0.97, "id")

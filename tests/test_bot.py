@@ -58,13 +58,12 @@ async def test_question_gets_verdict_basis_and_vote_buttons(env):
     await chat.wait_sent("editMessageReplyMarkup")
     # no service method reads which question a vote row points at: the join stays SQL
     store = env.app.bot_data["services"].store
-    async with store.db.execute(
+    rows = await store.fetchall(
         "SELECT v.rule_id, q.query, v.vote FROM votes v JOIN questions q ON q.id = v.question_id"
-    ) as cur:
-        rows = await cur.fetchall()
-    assert [tuple(r) for r in rows] == [(votes[0].rule_id, "boleh gak pns like postingan caleg?", 1)]
-    async with store.db.execute("SELECT * FROM votes") as cur:
-        assert "user" not in " ".join(d[0] for d in cur.description)
+    )
+    assert [tuple(r.values()) for r in rows] == [(votes[0].rule_id, "boleh gak pns like postingan caleg?", 1)]
+    [vote] = await store.fetchall("SELECT * FROM votes")
+    assert "user" not in " ".join(vote.keys())
 
 
 async def test_out_of_scope_question_is_recorded_and_offers_topics(env):
@@ -119,8 +118,8 @@ async def test_aturan_and_cari(env):
     assert "/cari" in replies[4].text
     # no service method lists the questions' texts: SQL
     store = env.app.bot_data["services"].store
-    async with store.db.execute("SELECT count(*) FROM questions WHERE query LIKE '/aturan%'") as cur:
-        assert (await cur.fetchone())[0] == 0  # browsing is not counted as asking
+    row = await store.fetchone("SELECT count(*) AS n FROM questions WHERE query LIKE '/aturan%'")
+    assert row["n"] == 0  # browsing is not counted as asking
 
 
 async def test_deep_links(env):

@@ -11,7 +11,7 @@ from bot.editing.fields import FieldError, apply, as_text, new_rule_template, re
 from bot.editing.rules import RuleError, RuleService, Unchanged, changed_keys
 from bot.qa.kb import Entry, rule_item
 from bot.qa.kb_files import load_knowledge, read_entries, write_knowledge
-from bot.storage.sqlite import SqliteStore
+from bot.storage.database import Database
 from tests.conftest import KNOWLEDGE
 
 KB = load_knowledge(KNOWLEDGE)
@@ -20,7 +20,7 @@ RULE = "kampanye-hadir-pasif"
 
 @pytest.fixture
 async def rules(tmp_path):
-    store = SqliteStore(tmp_path / "db.sqlite3")
+    store = Database(tmp_path / "db.sqlite3")
     await store.open()
     service = RuleService(store, KB.sources, KB.topics)
     await service.open(KB.rules.values())
@@ -89,7 +89,7 @@ async def test_import_is_all_or_nothing(rules):
 
 
 async def test_phrasings_taught_before_revisions_become_revisions(tmp_path):
-    store = SqliteStore(tmp_path / "db.sqlite3")
+    store = Database(tmp_path / "db.sqlite3")
     await store.open()
     await store.write(
         "INSERT INTO learned_phrasings (rule_id, text, added_by, added_at) VALUES (?, 'pns nyaleg gmn', 9003, 'x')",

@@ -12,6 +12,7 @@ from PIL import Image
 from bot.tg.app import configure_logging
 from bot.tg.callbacks import FollowUp, TipButton
 from bot.tips import receipts
+from tests import pg
 from tests.botenv import running_bot
 from tests.chat import Chat, GroupChat, button_of, buttons, datas, find
 from tests.tipchat import DESCRIPTION, fill_report, fill_until_evidence, jpeg_with_gps
@@ -313,11 +314,14 @@ async def test_anonymity_nothing_identifying_in_any_file_or_log(tmp_path, caplog
     for user_id, name, username in reporters:
         needles += [str(user_id), name, name.lower(), *([username] if username else [])]
     files = [p for p in data_dir.rglob("*") if p.is_file()]
+    if pg.bots_on_postgres():  # the database is not in DATA_DIR: a dump of it is what gets copied
+        files.append(pg.dump(data_dir, tmp_path / "pg_dump.sql"))
     assert len(files) >= 3  # the database (evidence included), the key, the lock
     for path in files:
         content = path.read_bytes()
         for needle in needles:
             assert needle.encode() not in content, f"{needle} in {path.name}"
+            assert needle.encode().hex().encode() not in content, f"{needle} (as hex) in {path.name}"
     for needle in needles:
         assert needle not in caplog.text
     for notice in admin.messages:

@@ -16,8 +16,8 @@ import yaml
 from bot.config import Settings, SettingsError
 from bot.privacy.crypto import Vault
 from bot.privacy.keys import LEGACY_SCHEME, SCHEME, KeyMismatch, load_keys, load_master
+from bot.storage.database import Database
 from bot.storage.questions import QuestionStore
-from bot.storage.sqlite import SqliteStore
 from bot.storage.tips import TipStore
 from bot.tg import callbacks
 from bot.tg.app import build_application
@@ -198,7 +198,7 @@ async def test_a_rejected_token_never_reaches_the_log(tmp_path):
 
 @pytest.fixture
 async def store(tmp_path):
-    store = SqliteStore(tmp_path / "netra.sqlite3")
+    store = Database(tmp_path / "netra.sqlite3")
     await store.open()
     yield store
     await store.close()
@@ -206,8 +206,7 @@ async def store(tmp_path):
 
 async def test_the_commit_before_a_receipt_is_durable(store):
     async def synchronous() -> int:
-        async with store.db.execute("PRAGMA synchronous") as cur:
-            return (await cur.fetchone())[0]
+        return (await store.db.one("PRAGMA synchronous"))["synchronous"]
 
     assert await synchronous() == 1  # NORMAL
     async with store.durable_transaction():
@@ -220,7 +219,7 @@ async def test_reads_never_see_another_coroutines_open_transaction(store):
 
     async def writer() -> None:
         async with store.transaction() as db:
-            await db.execute(
+            await db.run(
                 "INSERT INTO questions (asked_at, query, status, confidence, lang) "
                 "VALUES ('2026-12-01', 'x', 'none', 0, 'id')"
             )
@@ -326,7 +325,7 @@ async def test_an_existing_database_migrates_without_keeping_what_it_no_longer_m
         """
     )
     db.close()
-    store = SqliteStore(path)
+    store = Database(path)
     await store.open()
     try:
         assert await QuestionStore(store).forget_questions(receipts.contains_code) == 1  # as the bot does at start-up

@@ -15,7 +15,7 @@ from bot.config import SettingsError
 from bot.privacy.crypto import CryptoError, Vault
 from bot.privacy.keys import load_master
 from bot.privacy.throttle import KeyedLimit
-from bot.storage.sqlite import SqliteStore
+from bot.storage.database import Database
 from bot.storage.tips import TipStore
 from bot.tg import callbacks
 from bot.tips import receipts
@@ -251,7 +251,7 @@ def test_keyed_limit_counts_per_user_and_forgets_each_window():
 
 @pytest.fixture
 async def tips(tmp_path):
-    store = SqliteStore(tmp_path / "netra.sqlite3")
+    store = Database(tmp_path / "netra.sqlite3")
     await store.open()
     vault = Vault(load_master(tmp_path, None)[0])
     tip_store = TipStore(store)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.storage.admin import AdminStore, AuditEntry
-from bot.storage.sqlite import SqliteStore
+from bot.storage.database import Database
 
 ROLES = ("editor", "reviewer")
 PERMISSIONS = {
@@ -25,7 +25,7 @@ PERMISSIONS = {
 
 
 class AdminService:
-    def __init__(self, store: SqliteStore, owners: frozenset[int]) -> None:
+    def __init__(self, store: Database, owners: frozenset[int]) -> None:
         self.staff = AdminStore(store)
         self.owners = owners
 

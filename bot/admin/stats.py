@@ -8,8 +8,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from bot.storage.database import Database
 from bot.storage.questions import QuestionStore
-from bot.storage.sqlite import SqliteStore
 from bot.storage.tips import TipStore
 
 UNSURE = 0.85  # an answer given with a calibrated probability under this is counted apart in /stats
@@ -38,7 +38,7 @@ class Stats:
         return answered / self.questions if self.questions else 0.0
 
 
-async def compute(store: SqliteStore, days: int) -> Stats:
+async def compute(store: Database, days: int) -> Stats:
     since = datetime.now(UTC) - timedelta(days=days)
     since_iso = since.isoformat(timespec="seconds")
     questions = QuestionStore(store)

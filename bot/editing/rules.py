@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.qa.kb import Entry, KnowledgeBase, Problem, Rule, Source, Topic, assemble, rule_item
+from bot.storage.database import Database
 from bot.storage.rules import Revision, RuleStore, RuleWriter
-from bot.storage.sqlite import SqliteStore
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class ImportSummary:
 
 
 class RuleService:
-    def __init__(self, store: SqliteStore, sources: dict[str, Source], topics: dict[str, Topic]) -> None:
+    def __init__(self, store: Database, sources: dict[str, Source], topics: dict[str, Topic]) -> None:
         self.revisions = RuleStore(store)
         self.sources = sources
         self.topics = topics

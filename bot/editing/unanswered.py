@@ -16,8 +16,8 @@ from rapidfuzz import fuzz
 
 from bot.editing.rules import RuleService
 from bot.engine import Engine
+from bot.storage.database import Database
 from bot.storage.questions import OpenQuestion, QuestionStore
-from bot.storage.sqlite import SqliteStore
 
 SIMILAR = 85  # token_set_ratio between normalised questions that puts them in one group
 
@@ -79,7 +79,7 @@ def cluster(engine: Engine, questions: list[OpenQuestion], limit: int) -> list[Q
 
 
 class UnansweredService:
-    def __init__(self, store: SqliteStore, rules: RuleService) -> None:
+    def __init__(self, store: Database, rules: RuleService) -> None:
         self.questions = QuestionStore(store)
         self.rules = rules
 

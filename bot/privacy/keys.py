@@ -102,10 +102,11 @@ def derive(master: bytes, scheme: int, in_data_dir: bool) -> Keys:
     return Keys(vault, UserKeys(hkdf(master, "user-keys")), locator, scheme, in_data_dir)
 
 
-def load_keys(data_dir: Path, database: Path, configured: str | None) -> Keys:
-    """The keys for DATA_DIR, checked against the data already there; KeyMismatch if they do not open it."""
+def load_keys(data_dir: Path, database: Path, configured: str | None, url: str | None = None) -> Keys:
+    """The keys for DATA_DIR, checked against the data already there (the SQLite file, or the PostgreSQL
+    database at `url`); KeyMismatch if they do not open it."""
     master, in_data_dir = load_master(data_dir, configured)
-    scheme, check, sample = _stored_check(database)
+    scheme, check, sample = _stored_check(database, url)
     keys = derive(master, scheme, in_data_dir)
     try:
         if check is not None:
@@ -130,9 +131,9 @@ def check_value(keys: Keys) -> bytes:
     return keys.vault.seal(CHECK_PLAINTEXT, CHECK_PURPOSE)
 
 
-def _stored_check(database: Path) -> tuple[int, bytes | None, tuple[bytes, str] | None]:
+def _stored_check(database: Path, url: str | None) -> tuple[int, bytes | None, tuple[bytes, str] | None]:
     """(scheme, sealed check value, a sealed value to test the key on when there is no check value yet)."""
-    facts = read_key_facts(database)
+    facts = read_key_facts(database, url)
     if facts is None:
         return SCHEME, None, None
     if facts.check is not None:

@@ -1,4 +1,4 @@
-"""Every SQL statement of the bot, one module per table group over one SQLite connection pair (sqlite.py).
+"""Every SQL statement of the bot, one module per table group over the database of database.py (SQLAlchemy over SQLite).
 
 Nothing here holds a Telegram user id: an open draft is known only by a keyed hash (bot/privacy/keys.py), and
 nothing else is kept per user.

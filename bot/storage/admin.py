@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from bot.storage.sqlite import SqliteStore, now_iso, today_iso
+from bot.storage.database import Database, now_iso, today_iso
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class AuditEntry:
 
 
 class AdminStore:
-    def __init__(self, store: SqliteStore) -> None:
+    def __init__(self, store: Database) -> None:
         self.store = store
 
     async def roles(self, user_id: int) -> set[str]:
@@ -65,7 +65,7 @@ class AdminStore:
         """One more refusal today for `permission`, of someone who is not staff."""
         await self.store.write(
             "INSERT INTO denied (day, permission, n) VALUES (?, ?, 1) "
-            "ON CONFLICT (day, permission) DO UPDATE SET n = n + 1",
+            "ON CONFLICT (day, permission) DO UPDATE SET n = denied.n + 1",
             (today_iso(), permission),
         )
 

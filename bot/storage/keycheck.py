@@ -1,14 +1,20 @@
 """What the key check needs from the database before the store opens (bot/privacy/keys.py decides).
 
-Read with the standard library's sqlite3, synchronously, at start-up: the keys must be known before the
-aiosqlite store, and everything sealed in it, is opened.
+Read synchronously at start-up, with the standard library's sqlite3 or, for PostgreSQL, asyncpg on a thread of
+its own: the keys must be known before the store, and everything sealed in it, is opened.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+import asyncpg
+
+from bot.storage.migrations import MIGRATIONS
 
 
 @dataclass(frozen=True)
@@ -20,8 +26,13 @@ class KeyFacts:
     holds_rows: bool  # any report or draft at all
 
 
-def read_key_facts(database: Path) -> KeyFacts | None:
-    """None for a database that does not exist yet."""
+def read_key_facts(database: Path, url: str | None = None) -> KeyFacts | None:
+    """None for a database that does not exist yet. PostgreSQL (`url`) never held the schemes before the key
+    check: only its check value matters."""
+    if url is not None:
+        with ThreadPoolExecutor(1) as thread:
+            check = thread.submit(asyncio.run, _postgres_check(url)).result()
+        return KeyFacts(check, len(MIGRATIONS), True, None, check is not None)
     if not database.exists():
         return None
     db = sqlite3.connect(database)
@@ -42,3 +53,14 @@ def read_key_facts(database: Path) -> KeyFacts | None:
         return KeyFacts(check, version, "reports" in tables, sample, rows)
     finally:
         db.close()
+
+
+async def _postgres_check(url: str) -> tuple[int, bytes] | None:
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1))
+    try:
+        if await conn.fetchval("SELECT to_regclass('key_check')") is None:
+            return None
+        row = await conn.fetchrow("SELECT scheme, value FROM key_check WHERE id = 1")
+        return (int(row["scheme"]), bytes(row["value"])) if row else None
+    finally:
+        await conn.close()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.storage import QuestionRecord
-from bot.storage.sqlite import SqliteStore, today_iso
+from bot.storage.database import Database, today_iso
 
 OPEN_LIMIT = 1000  # the newest open questions /unanswered groups
 
@@ -31,13 +31,13 @@ class VoteCount:
 
 
 class QuestionStore:
-    def __init__(self, store: SqliteStore) -> None:
+    def __init__(self, store: Database) -> None:
         self.store = store
 
     # ------------------------------------------------------------------ asking and voting
 
     async def record_question(self, query: str, status: str, rule_id: str | None, confidence: float, lang: str) -> int:
-        return await self.store.write(
+        return await self.store.insert(
             "INSERT INTO questions (asked_at, query, status, rule_id, confidence, lang) VALUES (?, ?, ?, ?, ?, ?)",
             (today_iso(), query, status, rule_id, confidence, lang),
         )
@@ -58,23 +58,19 @@ class QuestionStore:
             return False
         insert = "INSERT INTO votes (voted_at, rule_id, question_id, query, vote) VALUES (?, ?, ?, ?, ?) "
         async with self.store.transaction() as db:  # the text stays with its question
-            cur = await db.execute(
-                insert + "ON CONFLICT DO NOTHING", (today_iso(), rule_id, question_id or None, None, vote)
-            )
-            counted = cur.rowcount == 1
+            values = (today_iso(), rule_id, question_id or None, None, vote)
+            counted = await db.run(insert + "ON CONFLICT DO NOTHING", values) == 1
             if picked and not counted:  # the question's one vote went to its first answer: this counts for the rule
-                await db.execute(insert, (today_iso(), rule_id, None, None, vote))
+                await db.run(insert, (today_iso(), rule_id, None, None, vote))
                 counted = True
             if picked and vote == 1:  # a 👍 on the rule picked from the list: the question found its answer
-                await db.execute("UPDATE questions SET resolved = 1 WHERE id = ?", (question_id,))
+                await db.run("UPDATE questions SET resolved = 1 WHERE id = ?", (question_id,))
             return counted
 
     async def record_pick(self, question_id: int, rule_id: str) -> None:
         """The user opened `rule_id` from the list under their question (the latest pick counts)."""
         async with self.store.transaction() as db:
-            await db.execute(
-                "UPDATE questions SET picked = ? WHERE id = ? AND reviewed IS NULL", (rule_id, question_id)
-            )
+            await db.run("UPDATE questions SET picked = ? WHERE id = ? AND reviewed IS NULL", (rule_id, question_id))
 
     # ------------------------------------------------------------------ /unanswered
 
@@ -94,7 +90,7 @@ class QuestionStore:
         """`how`: attached or dismissed, by an editor."""
         marks = ",".join("?" * len(question_ids))
         async with self.store.transaction() as db:
-            await db.execute(f"UPDATE questions SET reviewed = ? WHERE id IN ({marks})", (how, *question_ids))
+            await db.run(f"UPDATE questions SET reviewed = ? WHERE id IN ({marks})", (how, *question_ids))
 
     # ------------------------------------------------------------------ /stats
 
@@ -110,7 +106,8 @@ class QuestionStore:
     async def vote_counts(self, since: str, limit: int = 10) -> list[VoteCount]:
         """The rules voted on since `since`, most 👎 first."""
         rows = await self.store.fetchall(
-            "SELECT rule_id, SUM(vote = 1) AS up, SUM(vote = -1) AS down FROM votes WHERE voted_at >= ? "
+            "SELECT rule_id, SUM(CASE WHEN vote = 1 THEN 1 ELSE 0 END) AS up, "
+            "SUM(CASE WHEN vote = -1 THEN 1 ELSE 0 END) AS down FROM votes WHERE voted_at >= ? "
             "GROUP BY rule_id ORDER BY down DESC, up DESC LIMIT ?",
             (since, limit),
         )
@@ -145,13 +142,12 @@ class QuestionStore:
         doomed = [(row["id"],) for row in rows if matching(row["query"])]
         if doomed:
             async with self.store.transaction() as db:
-                await db.executemany("DELETE FROM votes WHERE question_id = ?", doomed)
-                await db.executemany("DELETE FROM questions WHERE id = ?", doomed)
+                await db.many("DELETE FROM votes WHERE question_id = ?", doomed)
+                await db.many("DELETE FROM questions WHERE id = ?", doomed)
         return len(doomed)
 
     async def purge_questions(self, before: date) -> int:
         """Questions and votes older than the retention period: they served /unanswered and /stats."""
         async with self.store.transaction() as db:
-            await db.execute("DELETE FROM votes WHERE voted_at < ?", (before.isoformat(),))
-            cur = await db.execute("DELETE FROM questions WHERE asked_at < ?", (before.isoformat(),))
-            return cur.rowcount
+            await db.run("DELETE FROM votes WHERE voted_at < ?", (before.isoformat(),))
+            return await db.run("DELETE FROM questions WHERE asked_at < ?", (before.isoformat(),))

@@ -15,9 +15,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
-from bot.storage.sqlite import SqliteStore, now_iso
+from bot.storage.database import Database, Row, Tx, now_iso
 
 
 @dataclass(frozen=True)
@@ -44,41 +42,39 @@ class LearnedPhrasing:
 class RuleWriter:
     """The rule tables inside one write transaction: what it reads includes what it has written."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Tx) -> None:
         self._db = db
 
     async def version(self) -> int:
-        return await _version(self._db)
+        return _version(await self._db.one(VERSION))
 
     async def current(self) -> dict[str, Revision]:
-        return await _current(self._db)
+        return _current(await self._db.all(CURRENT))
 
     async def insert(self, item: dict[str, Any], number: int, author: str, note: str | None) -> Revision:
         """`item` as revision `number` of its rule, stamped now."""
         created = now_iso()
-        await self._db.execute(
+        await self._db.run(
             "INSERT INTO rule_revisions (rule_id, revision, body, author, created_at, note) VALUES (?, ?, ?, ?, ?, ?)",
             (item["id"], number, json.dumps(item, ensure_ascii=False), author, created, note),
         )
         return Revision(item["id"], number, item, author, created, note)
 
     async def learned_phrasings(self) -> list[LearnedPhrasing]:
-        """Nothing once the table is gone."""
-        async with self._db.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'learned_phrasings'"
-        ) as cur:
-            if await cur.fetchone() is None:
-                return []
-        async with self._db.execute("SELECT rule_id, text, added_by FROM learned_phrasings ORDER BY id") as cur:
-            rows = list(await cur.fetchall())
+        """Nothing once the table is gone (and nothing on PostgreSQL, which never had it)."""
+        if self._db.dialect != "sqlite" or not await self._db.one(
+            "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'learned_phrasings'"
+        ):
+            return []
+        rows = await self._db.all("SELECT rule_id, text, added_by FROM learned_phrasings ORDER BY id")
         return [LearnedPhrasing(row["rule_id"], row["text"], str(row["added_by"])) for row in rows]
 
     async def drop_learned_phrasings(self) -> None:
-        await self._db.execute("DROP TABLE IF EXISTS learned_phrasings")
+        await self._db.run("DROP TABLE IF EXISTS learned_phrasings")
 
 
 class RuleStore:
-    def __init__(self, store: SqliteStore) -> None:
+    def __init__(self, store: Database) -> None:
         self.store = store
 
     @asynccontextmanager
@@ -89,10 +85,10 @@ class RuleStore:
 
     async def version(self) -> int:
         """Grows with every revision saved, by this process or another."""
-        return await _version(self.store.reader)
+        return _version(await self.store.fetchone(VERSION))
 
     async def current(self) -> dict[str, Revision]:
-        return await _current(self.store.reader)
+        return _current(await self.store.fetchall(CURRENT))
 
     async def latest(self, rule_id: str) -> Revision | None:
         rows = await self.store.fetchall(
@@ -114,23 +110,23 @@ class RuleStore:
         return _revision(row) if row else None
 
 
-async def _version(db: aiosqlite.Connection) -> int:
-    async with db.execute("SELECT COALESCE(MAX(id), 0) FROM rule_revisions") as cur:
-        row = await cur.fetchone()
-    return int(row[0])
+VERSION = "SELECT COALESCE(MAX(id), 0) AS version FROM rule_revisions"
+# the latest revision of every rule, in the order the rules were first added
+CURRENT = (
+    "SELECT r.* FROM rule_revisions r JOIN (SELECT rule_id, MAX(revision) AS last, MIN(id) AS first "
+    "FROM rule_revisions GROUP BY rule_id) m ON r.rule_id = m.rule_id AND r.revision = m.last ORDER BY m.first"
+)
 
 
-async def _current(db: aiosqlite.Connection) -> dict[str, Revision]:
-    """The latest revision of every rule, in the order the rules were first added."""
-    sql = (
-        "SELECT r.* FROM rule_revisions r JOIN (SELECT rule_id, MAX(revision) AS last, MIN(id) AS first "
-        "FROM rule_revisions GROUP BY rule_id) m ON r.rule_id = m.rule_id AND r.revision = m.last ORDER BY m.first"
-    )
-    async with db.execute(sql) as cur:
-        return {row["rule_id"]: _revision(row) for row in await cur.fetchall()}
+def _version(row: Row | None) -> int:
+    return int(row["version"]) if row else 0
 
 
-def _revision(row: aiosqlite.Row) -> Revision:
+def _current(rows: list[Row]) -> dict[str, Revision]:
+    return {row["rule_id"]: _revision(row) for row in rows}
+
+
+def _revision(row: Row) -> Revision:
     return Revision(
         row["rule_id"], row["revision"], json.loads(row["body"]), row["author"], row["created_at"], row["note"]
     )

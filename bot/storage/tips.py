@@ -3,7 +3,7 @@
 Values arrive here already sealed (bot/privacy/crypto.py); this module only stores and finds rows. Every row
 carries days, not instants. A report row has nothing that points back at the draft it came from: when a
 report is sent its draft row keeps only the sealed receipt until the reporter confirms saving it, then the
-row is deleted and the WAL wiped (bot/storage/sqlite.py), so no copy of the files taken afterwards shows
+row is deleted and the WAL wiped (bot/storage/database.py), so no copy of the files taken afterwards shows
 which draft (and so which user key) became which report.
 """
 
@@ -13,9 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-import aiosqlite
-
-from bot.storage.sqlite import SqliteStore, today_iso
+from bot.storage.database import Database, Row, Tx, today_iso
 
 
 @dataclass(frozen=True)
@@ -38,7 +36,7 @@ class NewEvidence:
 
 
 class TipStore:
-    def __init__(self, store: SqliteStore) -> None:
+    def __init__(self, store: Database) -> None:
         self.store = store
 
     # ------------------------------------------------------------------ drafts
@@ -82,45 +80,48 @@ class TipStore:
         `pending_receipt(public_no)` (the sealed receipt): all at once, durable before the receipt is shown."""
         year = today.year
         async with self.store.durable_transaction() as db:
-            async with db.execute("SELECT COUNT(*) FROM reports WHERE public_no LIKE ?", (f"LPR-{year}-%",)) as cur:
-                sequence = int((await cur.fetchone())[0]) + 1
+            # a counter per year, bumped under its row's lock: two replicas filing at once get two numbers
+            sequence = await db.insert(
+                "INSERT INTO report_numbers (id, last) VALUES (?, 1) ON CONFLICT (id) DO UPDATE SET "
+                "last = report_numbers.last + 1", (year,), returning="last",
+            )  # fmt: skip
             public_no = f"LPR-{year}-{sequence:06d}"
             day = today.isoformat()
-            cur = await db.execute(
+            report_id = await db.insert(
                 "INSERT INTO reports (public_no, locator, code_hash, submitted_on, status, status_on, category, "
                 "election, province, body) VALUES (?, ?, ?, ?, 'baru', ?, ?, ?, ?, ?)",
                 (public_no, report.locator, report.code_hash, day, day, report.category, report.election,
                  report.province, report.body),
             )  # fmt: skip
-            report_id = int(cur.lastrowid or 0)
-            await db.execute(
+            await db.run(
                 "INSERT INTO report_events (report_id, on_date, kind, status, public) "
                 "VALUES (?, ?, 'status', 'baru', 1)",
                 (report_id, day),
             )
             await self._insert_evidence(db, report_id, evidence, day)
-            await db.execute(
+            await db.run(
                 "INSERT INTO outbox (kind, report_id, created_on) VALUES ('new_report', ?, ?)", (report_id, day)
             )
-            await db.execute(
+            await db.run(
                 "UPDATE tip_drafts SET body = ?, updated_on = ? WHERE user_key = ?",
                 (pending_receipt(public_no), day, user_key),
             )
         return report_id, public_no
 
     @staticmethod
-    async def _insert_evidence(db: aiosqlite.Connection, report_id: int, items: list[NewEvidence], day: str) -> None:
-        await db.executemany(
+    async def _insert_evidence(db: Tx, report_id: int, items: list[NewEvidence], day: str) -> None:
+        await db.many(
             "INSERT INTO evidence (report_id, added_on, kind, mime, size, file, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(report_id, day, e.kind, e.mime, e.size, e.file, e.body) for e in items],
         )
 
-    async def list_reports(self, status: str | None, offset: int, limit: int) -> list[aiosqlite.Row]:
+    async def list_reports(self, status: str | None, offset: int, limit: int | None) -> list[Row]:
+        """Newest first; `limit` None for all of them."""
         where, params = ("WHERE status = ?", (status,)) if status else ("", ())
         return await self.store.fetchall(
             f"SELECT id, public_no, submitted_on, status, category, province FROM reports {where} "
             "ORDER BY id DESC LIMIT ? OFFSET ?",
-            (*params, limit, offset),
+            (*params, limit if limit is not None else 2**62, offset),
         )
 
     async def count_reports(self, status: str | None) -> int:
@@ -143,15 +144,15 @@ class TipStore:
         rows = await self.store.fetchall("SELECT id, code_hash FROM reports WHERE locator = ?", (locator,))
         return [(row["id"], row["code_hash"]) for row in rows]
 
-    async def report(self, report_id: int) -> aiosqlite.Row | None:
+    async def report(self, report_id: int) -> Row | None:
         return await self.store.fetchone("SELECT * FROM reports WHERE id = ?", (report_id,))
 
-    async def events(self, report_id: int, public_only: bool) -> list[aiosqlite.Row]:
+    async def events(self, report_id: int, public_only: bool) -> list[Row]:
         where = " AND public = 1" if public_only else ""
         sql = f"SELECT * FROM report_events WHERE report_id = ?{where} ORDER BY id"
         return await self.store.fetchall(sql, (report_id,))
 
-    async def evidence(self, report_id: int) -> list[aiosqlite.Row]:
+    async def evidence(self, report_id: int) -> list[Row]:
         return await self.store.fetchall("SELECT * FROM evidence WHERE report_id = ? ORDER BY id", (report_id,))
 
     async def add_event(
@@ -159,18 +160,18 @@ class TipStore:
     ) -> None:
         day = today.isoformat()
         async with self.store.transaction() as db:
-            await db.execute(
+            await db.run(
                 "INSERT INTO report_events (report_id, on_date, kind, status, public, body) VALUES (?, ?, ?, ?, ?, ?)",
                 (report_id, day, kind, status, int(public), body),
             )
             if status:
-                await db.execute("UPDATE reports SET status = ?, status_on = ? WHERE id = ?", (status, day, report_id))
+                await db.run("UPDATE reports SET status = ?, status_on = ? WHERE id = ?", (status, day, report_id))
 
     async def add_evidence(self, report_id: int, items: list[NewEvidence], today: date) -> None:
         day = today.isoformat()
         async with self.store.transaction() as db:
             await self._insert_evidence(db, report_id, items, day)
-            await db.execute(
+            await db.run(
                 "INSERT INTO report_events (report_id, on_date, kind, public) VALUES (?, ?, 'evidence', 1)",
                 (report_id, day),
             )
@@ -189,13 +190,10 @@ class TipStore:
         """Drop the text and evidence, keep what statistics need; returns the evidence files to delete."""
         async with self.store.transaction() as db:
             sql = "SELECT file FROM evidence WHERE report_id = ? AND file IS NOT NULL"
-            async with db.execute(sql, (report_id,)) as cur:
-                files = [row[0] for row in await cur.fetchall()]
-            await db.execute("DELETE FROM evidence WHERE report_id = ?", (report_id,))
-            await db.execute("UPDATE report_events SET body = NULL WHERE report_id = ?", (report_id,))
-            await db.execute(
-                "UPDATE reports SET body = NULL, purged_on = ? WHERE id = ?", (today.isoformat(), report_id)
-            )
+            files = [row["file"] for row in await db.all(sql, (report_id,))]
+            await db.run("DELETE FROM evidence WHERE report_id = ?", (report_id,))
+            await db.run("UPDATE report_events SET body = NULL WHERE report_id = ?", (report_id,))
+            await db.run("UPDATE reports SET body = NULL, purged_on = ? WHERE id = ?", (today.isoformat(), report_id))
         return files
 
     async def evidence_files(self) -> set[str]:
@@ -204,16 +202,14 @@ class TipStore:
 
     # ------------------------------------------------------------------ outbox
 
-    async def notices(self, limit: int = 20) -> list[aiosqlite.Row]:
+    async def notices(self, limit: int = 20) -> list[Row]:
         return await self.store.fetchall("SELECT * FROM outbox ORDER BY id LIMIT ?", (limit,))
 
     async def claim_notice(self, notice_id: int, attempts: int) -> bool:
         """Count the attempt before sending; False if another delivery run claimed this attempt first."""
         async with self.store.transaction() as db:
-            cur = await db.execute(
-                "UPDATE outbox SET attempts = attempts + 1 WHERE id = ? AND attempts = ?", (notice_id, attempts)
-            )
-            return cur.rowcount == 1
+            sql = "UPDATE outbox SET attempts = attempts + 1 WHERE id = ? AND attempts = ?"
+            return await db.run(sql, (notice_id, attempts)) == 1
 
     async def notice_sent(self, notice_id: int) -> None:
         await self.store.write("DELETE FROM outbox WHERE id = ?", (notice_id,))
@@ -240,7 +236,7 @@ class TipStore:
     async def delete_files(self, names: list[str]) -> None:
         if names:
             async with self.store.transaction() as db:
-                await db.executemany("DELETE FROM evidence_files WHERE name = ?", [(n,) for n in names])
+                await db.many("DELETE FROM evidence_files WHERE name = ?", [(n,) for n in names])
 
     async def file_names(self) -> set[str]:
         return {row["name"] for row in await self.store.fetchall("SELECT name FROM evidence_files")}

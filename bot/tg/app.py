@@ -39,9 +39,9 @@ from bot.privacy.keys import DraftKeys, KeyMismatch, check_value, load_keys
 from bot.privacy.throttle import KeyedLimit, Limits
 from bot.qa.followups import FollowUps
 from bot.services import Services
+from bot.storage.database import Database
 from bot.storage.lock import DataDirBusy, DataDirLock
 from bot.storage.questions import QuestionStore
-from bot.storage.sqlite import SqliteStore
 from bot.storage.tips import TipStore
 from bot.tg import authorisation, callbacks, jobs, menus
 from bot.tg.context import BotContext
@@ -112,6 +112,7 @@ def configure_logging(level: int = logging.INFO, token: str | None = None) -> No
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # "next run at 20:49:34" on every job run
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # "Context impl SQLiteImpl" at every start
     logging.getLogger("telegram.ext").addFilter(StartFailure())
     if token:
         for handler in logging.getLogger().handlers:
@@ -120,9 +121,9 @@ def configure_logging(level: int = logging.INFO, token: str | None = None) -> No
 
 def build_services(settings: Settings) -> Services:
     engine = load_engine(settings.knowledge_dir)
-    store = SqliteStore(settings.database)
+    store = Database(settings.database, settings.database_url)
     try:
-        keys = load_keys(settings.data_dir, settings.database, settings.data_key)
+        keys = load_keys(settings.data_dir, settings.database, settings.data_key, store.url)
     except (CryptoError, KeyMismatch) as exc:
         raise SettingsError(str(exc)) from None
     vault = keys.vault

@@ -76,7 +76,7 @@ async def reload_knowledge(context: BotContext) -> None:
 
 
 async def wipe_if_pending(context: BotContext) -> None:
-    """A wipe the WAL's readers blocked (bot/storage/sqlite.py): try again, and say so if it still fails.
+    """A wipe the WAL's readers blocked (bot/storage/database.py): try again, and say so if it still fails.
     The warning comes from this job, not from the reporter's confirmation, so its time marks nobody."""
     store = context.services.store
     if store.wipe_pending and not await store.wipe():

@@ -239,7 +239,7 @@ class TipService:
     async def export(self, status: str | None = None) -> list[dict[str, object]]:
         """Every report (or those with one status) as flat rows for CSV or JSON, oldest first."""
         rows = []
-        every = await self.store.list_reports(status, 0, -1)  # LIMIT -1: no limit
+        every = await self.store.list_reports(status, 0, None)
         for summary in reversed(every):
             view = await self.view(summary["id"], public_only=False)
             details = await self.details(summary["id"])

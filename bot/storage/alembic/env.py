@@ -1,0 +1,8 @@
+"""Alembic runs here on the connection bot/storage/database.py hands it (config.attributes["connection"])."""
+
+from alembic import context
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=None)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,67 @@
+"""The PostgreSQL server the tests use: the one `.ci/run` starts with Debian's `pg_virtualenv`, which sets
+PGHOST, PGPORT, PGUSER and PGPASSWORD. NETRA_REQUIRE_POSTGRES=1 (CI sets it) turns "no server" from a skip into
+a failure; NETRA_TEST_DATABASE=postgresql runs every bot of the suite on PostgreSQL instead of SQLite."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+KEYS = ("PGHOST", "PGPORT", "PGUSER", "PGPASSWORD")
+
+
+def server() -> str | None:
+    """postgresql://user:password@host:port of the test server, or None (after the checks above)."""
+    if not all(os.environ.get(k) for k in KEYS):
+        if os.environ.get("NETRA_REQUIRE_POSTGRES") == "1":
+            pytest.fail("NETRA_REQUIRE_POSTGRES=1 but PGHOST/PGPORT/PGUSER/PGPASSWORD are not set")
+        return None
+    env = {k: os.environ[k] for k in KEYS}
+    return f"postgresql://{env['PGUSER']}:{env['PGPASSWORD']}@{env['PGHOST']}:{env['PGPORT']}"
+
+
+def bots_on_postgres() -> bool:
+    return os.environ.get("NETRA_TEST_DATABASE") == "postgresql"
+
+
+async def create(name: str) -> str:
+    """The URL of database `name` on the test server, created if it does not exist."""
+    base = server()
+    assert base is not None, "no PostgreSQL server"
+    admin = await asyncpg.connect(f"{base}/postgres")
+    try:
+        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return f"{base}/{name}"
+
+
+async def drop(name: str) -> None:
+    base = server()
+    assert base is not None
+    admin = await asyncpg.connect(f"{base}/postgres")
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+def name_for(data_dir: Path) -> str:
+    """One database per DATA_DIR, so a bot restarted on the same folder finds its data again."""
+    return "netra_" + hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]
+
+
+def dump(data_dir: Path, into: Path) -> Path:
+    """What a copy of the PostgreSQL database of `data_dir`'s bot holds: a plain pg_dump, as an attacker with the
+    server's credentials (or a backup) would read it; bytea columns appear there as hex."""
+    import subprocess
+
+    base = server()
+    assert base is not None
+    subprocess.run(["pg_dump", "--format=plain", "--file", str(into), f"{base}/{name_for(data_dir)}"], check=True)
+    return into

@@ -1,0 +1,154 @@
+"""The storage layer on both databases it supports: the embedded SQLite file and a real PostgreSQL server.
+
+PostgreSQL is the server of tests/pg.py; every test gets a database of its own. Without a server the PostgreSQL
+half is skipped, unless NETRA_REQUIRE_POSTGRES=1 (CI sets it) makes that a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.editing.rules import RuleService
+from bot.qa.kb_files import load_knowledge
+from bot.storage.admin import AdminStore
+from bot.storage.database import Database
+from bot.storage.migrations import MIGRATIONS
+from bot.storage.questions import QuestionStore
+from bot.storage.tips import NewEvidence, NewReport, TipStore
+from tests import pg
+from tests.conftest import KNOWLEDGE
+
+TODAY = date(2026, 12, 2)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def backend_url(request) -> AsyncIterator[str | None]:
+    """None for SQLite; for PostgreSQL a fresh, empty database, dropped afterwards."""
+    if request.param == "sqlite":
+        yield None
+        return
+    if pg.server() is None:
+        pytest.skip("no PostgreSQL server (run the tests through .ci/run, which starts one)")
+    name = f"netra_test_{secrets.token_hex(6)}"
+    yield await pg.create(name)
+    await pg.drop(name)
+
+
+@pytest.fixture
+async def database(backend_url, tmp_path) -> AsyncIterator[Database]:
+    store = Database(tmp_path / "netra.sqlite3", backend_url)
+    await store.open()
+    yield store
+    await store.close()
+
+
+def _report(n: int) -> NewReport:
+    return NewReport(f"loc{n}", secrets.token_bytes(32), "medsos", "pemilu", "33", secrets.token_bytes(64))
+
+
+async def test_questions_votes_picks_and_the_unanswered_list(database):
+    questions = QuestionStore(database)
+    answered = await questions.record_question("pns like caleg", "answer", "medsos-like-unggahan", 0.97, "id")
+    vague = await questions.record_question("pns caleg", "ambiguous", None, 0.4, "id")
+    assert vague == answered + 1
+    assert await questions.record_vote("medsos-like-unggahan", answered, 1)
+    assert not await questions.record_vote("medsos-like-unggahan", answered, 1)  # one vote per question
+    assert not await questions.record_vote("kampanye-hadir-pasif", answered, -1)  # not the rule it was answered with
+    await questions.record_pick(vague, "pencalonan-dprd")
+    [open_one] = await questions.open_questions("")
+    assert (open_one.query, open_one.picked, open_one.down) == ("pns caleg", "pencalonan-dprd", False)
+    assert await questions.record_vote("pencalonan-dprd", vague, 1)
+    assert await questions.open_questions("") == []  # the 👍 on the picked rule resolved it
+    [counts] = [c for c in await questions.vote_counts("") if c.rule_id == "medsos-like-unggahan"]
+    assert (counts.up, counts.down) == (1, 0)
+    assert (await questions.per_day(""))[0][2] >= 1
+    assert await questions.purge_questions(date(2999, 1, 1)) == 2
+
+
+async def test_reports_filed_at_once_get_distinct_numbers_in_order(database):
+    tips = TipStore(database)
+    for n in range(20):
+        await tips.save_draft(f"user{n}", b"draft")
+
+    async def file(n: int) -> str:
+        evidence = [NewEvidence("photo", "image/jpeg", 10, f"f{n}", None)]
+        _id, public_no = await tips.create_report(f"user{n}", _report(n), evidence, TODAY, lambda no: no.encode())
+        return public_no
+
+    numbers = await asyncio.gather(*(file(n) for n in range(20)))
+    assert sorted(numbers) == [f"LPR-2026-{i:06d}" for i in range(1, 21)]
+    assert await tips.count_reports(None) == 20 and len(await tips.notices(50)) == 20
+    report_id = await tips.report_by_number("lpr-2026-000007")
+    assert report_id is not None and (await tips.report(report_id))["status"] == "baru"
+    assert {(await tips.draft(f"user{n}")).decode() for n in range(20)} == set(numbers)  # each its own receipt
+    assert len(await tips.list_reports(None, 0, None)) == 20 and len(await tips.list_reports("baru", 5, 3)) == 3
+    assert await tips.claim_notice((await tips.notices(1))[0]["id"], 0)
+    assert not await tips.claim_notice((await tips.notices(1))[0]["id"], 0)  # that attempt was claimed
+    [item] = await tips.evidence(report_id)
+    assert await tips.purge_report(report_id, TODAY) == [item["file"]] and await tips.evidence(report_id) == []
+
+
+async def test_a_failed_transaction_leaves_nothing(database):
+    with pytest.raises(RuntimeError):
+        async with database.transaction() as tx:
+            await tx.run(
+                "INSERT INTO tip_drafts (user_key, updated_on, body) VALUES (?, ?, ?)", ("k", "2026-12-02", b"x")
+            )
+            raise RuntimeError("rolled back")
+    assert await TipStore(database).draft("k") is None
+
+
+async def test_rule_revisions_roles_and_audit(database):
+    kb = load_knowledge(KNOWLEDGE)
+    rules = RuleService(database, kb.sources, kb.topics)
+    await rules.open([*kb.rules.values(), *kb.retired.values()])
+    version = await rules.revisions.version()
+    assert version == len(kb.rules) + len(kb.retired)
+    assert await rules.add_phrasing("kampanye-hadir-pasif", "pns nonton kampanye boleh?", "9003")
+    assert await rules.revisions.version() == version + 1
+    assert (await rules.current("kampanye-hadir-pasif")).revision == 2
+    admin = AdminStore(database)
+    await admin.add_role(42, "editor", 1)
+    await admin.add_audit(1, "roles.grant", "42", None, {"role": "editor"})
+    await admin.count_denied("rules")
+    await admin.count_denied("rules")
+    assert await admin.roles(42) == {"editor"}
+    assert [(e.action, e.after) for e in await admin.recent_audit(5)] == [("roles.grant", '{"role": "editor"}')]
+    assert [n for _day, _p, n in await admin.denied_counts(5)] == [2]
+
+
+async def test_an_old_sqlite_database_keeps_numbering_after_the_upgrade(tmp_path):
+    """A database made by the SQLite scripts alone (before Alembic) is upgraded in place."""
+    path = tmp_path / "netra.sqlite3"
+    db = sqlite3.connect(path)
+    for number, script in enumerate(MIGRATIONS, start=1):
+        db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version={number};\nCOMMIT;")
+    db.execute(
+        "INSERT INTO reports (public_no, locator, code_hash, submitted_on, status, status_on, category, election, "
+        "province) VALUES ('LPR-2026-000041', 'l', x'00', '2026-11-01', 'baru', '2026-11-01', 'lainnya', 'pemilu', "
+        "'33')"
+    )
+    db.commit()
+    db.close()
+    store = Database(path)
+    await store.open()
+    try:
+        await TipStore(store).save_draft("u", b"d")
+        _id, public_no = await TipStore(store).create_report("u", _report(1), [], TODAY, lambda no: no.encode())
+        assert public_no == "LPR-2026-000042"
+        assert "alembic_version" in await store.table_names()
+    finally:
+        await store.close()
+
+
+def test_postgres_urls_are_read_as_asyncpg_urls():
+    assert Database(Path("x"), "postgresql://u:p@h:5432/d").url == "postgresql+asyncpg://u:p@h:5432/d"
+    with pytest.raises(ValueError, match="postgresql://"):
+        Database(Path("x"), "mysql://u@h/d")

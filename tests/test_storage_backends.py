@@ -152,3 +152,34 @@ def test_postgres_urls_are_read_as_asyncpg_urls():
     assert Database(Path("x"), "postgresql://u:p@h:5432/d").url == "postgresql+asyncpg://u:p@h:5432/d"
     with pytest.raises(ValueError, match="postgresql://"):
         Database(Path("x"), "mysql://u@h/d")
+
+
+async def test_rule_versions_appear_in_commit_order(database):
+    """A second writer waits for the first to commit, so a bot polling the version never skips a revision."""
+    kb = load_knowledge(KNOWLEDGE)
+    store = RuleService(database, kb.sources, kb.topics).revisions
+    item = {"id": "uji", "topic": "kampanye", "verdict": "info", "title": "t", "questions": ["q"], "answer": "a"}
+    before = await store.version()
+    first_inside, release = asyncio.Event(), asyncio.Event()
+
+    async def first() -> None:
+        async with store.writing() as tx:
+            await tx.insert(item, 1, "a", None)
+            first_inside.set()
+            await release.wait()
+
+    async def second() -> None:
+        await first_inside.wait()
+        async with store.writing() as tx:
+            await tx.insert({**item, "id": "uji-dua"}, 1, "b", None)
+
+    tasks = [asyncio.create_task(first()), asyncio.create_task(second())]
+    await first_inside.wait()
+    await asyncio.sleep(0.3)
+    assert not tasks[1].done() and await store.version() == before  # nothing committed yet, the second waits
+    release.set()
+    await asyncio.gather(*tasks)
+    assert await store.version() == before + 2 and [r.author for r in (await store.current()).values()][-2:] == [
+        "a",
+        "b",
+    ]

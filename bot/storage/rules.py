@@ -1,6 +1,6 @@
 """SQL for the rules kept as revisions (rule_revisions), and the phrasings taught before revisions existed
 (learned_phrasings, made by migration 4), which bot/editing/rules.py folds into revisions once: the first
-start after the upgrade drops the table.
+start after the upgrade drops the table. `rules_version` counts the revisions saved (Alembic 0003).
 
 Checking a change against the other rules is bot/editing/rules.py's; this module only stores and finds rows.
 A change reads the current rules and writes its revisions inside one write transaction (`writing()`), so
@@ -58,6 +58,8 @@ class RuleWriter:
             "INSERT INTO rule_revisions (rule_id, revision, body, author, created_at, note) VALUES (?, ?, ?, ?, ?, ?)",
             (item["id"], number, json.dumps(item, ensure_ascii=False), author, created, note),
         )
+        # bumped under the row's lock until this transaction commits: versions appear in commit order
+        await self._db.run("UPDATE rules_version SET version = version + 1 WHERE id = 1")
         return Revision(item["id"], number, item, author, created, note)
 
     async def learned_phrasings(self) -> list[LearnedPhrasing]:
@@ -84,7 +86,7 @@ class RuleStore:
             yield RuleWriter(db)
 
     async def version(self) -> int:
-        """Grows with every revision saved, by this process or another."""
+        """Grows with every revision saved, by this process or another, in the order they were committed."""
         return _version(await self.store.fetchone(VERSION))
 
     async def current(self) -> dict[str, Revision]:
@@ -110,7 +112,7 @@ class RuleStore:
         return _revision(row) if row else None
 
 
-VERSION = "SELECT COALESCE(MAX(id), 0) AS version FROM rule_revisions"
+VERSION = "SELECT version FROM rules_version WHERE id = 1"
 # the latest revision of every rule, in the order the rules were first added
 CURRENT = (
     "SELECT r.* FROM rule_revisions r JOIN (SELECT rule_id, MAX(revision) AS last, MIN(id) AS first "

@@ -16,3 +16,23 @@ SHARED = ROOT.parent / "shared"
 @pytest.fixture(scope="session")
 def engine() -> Engine:
     return load_engine(KNOWLEDGE)
+
+
+_USES_A_DATABASE = ("running_bot", "Database(", "BotProcess")
+
+
+def pytest_collection_modifyitems(config, items):
+    """The suite's second pass, on PostgreSQL (NETRA_TEST_DATABASE=postgresql, .ci/run), runs the modules that
+    start a bot or open the database; the others (the matcher, the knowledge files, the texts) ran in the first."""
+    import os
+
+    if os.environ.get("NETRA_TEST_DATABASE") != "postgresql":
+        return
+    skip = pytest.mark.skip(reason="touches no database: run once, on SQLite")
+    sources: dict[Path, bool] = {}
+    for item in items:
+        path = Path(str(item.fspath))
+        if path not in sources:
+            sources[path] = any(marker in path.read_text(encoding="utf-8") for marker in _USES_A_DATABASE)
+        if not sources[path]:
+            item.add_marker(skip)

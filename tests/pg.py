@@ -65,3 +65,26 @@ def dump(data_dir: Path, into: Path) -> Path:
     assert base is not None
     subprocess.run(["pg_dump", "--format=plain", "--file", str(into), f"{base}/{name_for(data_dir)}"], check=True)
     return into
+
+
+SQLITE_ONLY = pytest.mark.skipif(
+    bots_on_postgres(),
+    reason="reads the SQLite file in DATA_DIR; PostgreSQL keeps the data elsewhere (README, Privacy)",
+)
+
+
+async def fetch(data_dir: Path, sql: str) -> list[tuple]:
+    """Rows of `sql` from the database of the bot that ran on `data_dir`, whichever database that was."""
+    if not bots_on_postgres():
+        import sqlite3
+
+        db = sqlite3.connect(data_dir / "netra.sqlite3")
+        try:
+            return [tuple(row) for row in db.execute(sql)]
+        finally:
+            db.close()
+    conn = await asyncpg.connect(f"{server()}/{name_for(data_dir)}")
+    try:
+        return [tuple(row) for row in await conn.fetch(sql)]
+    finally:
+        await conn.close()

@@ -16,12 +16,15 @@ import pytest
 from bot.config import Settings, SettingsError
 from bot.tg import callbacks
 from bot.tg.app import build_application
+from tests import pg
 from tests.botenv import TOKEN, running_bot
 from tests.chat import Chat, GroupChat
 from tests.fake_telegram import FakeTelegram
 from tests.forensics import findings, seize
 from tests.test_tips_restart import ADMIN_CHAT, BotProcess, identifying_bytes
 from tests.tipchat import DESCRIPTION, fill_report, jpeg_with_gps
+
+pytestmark = pg.SQLITE_ONLY  # a copy of the SQLite file and its WAL; PostgreSQL's copy: README, Privacy
 
 A, B, C = 8123456789, 5550001234, 6000000042  # two reporters, and someone who only asks and picks English
 NEAR = 300  # ids tried on each side of each reporter's

@@ -4,13 +4,11 @@ delivered even when one of them cannot be."""
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
-
 import pytest
 
 from bot.tg import callbacks
 from bot.tips import receipts
+from tests import pg
 from tests.botenv import running_bot
 from tests.chat import Chat
 from tests.test_evidence_checks import MINIMAL_PDF, image_bytes
@@ -96,8 +94,7 @@ async def test_the_audit_records_that_a_note_or_question_was_written_but_not_its
     await reviewer.say(f"/catatan {public_no} Pelapor kemungkinan Bu Sulis dari TU")
     await reviewer.say(f"/tanyapelapor {public_no} Apakah Ibu yang duduk di meja dekat jendela?")
     await reviewer.say(f"/ubahstatus {public_no} diverifikasi Sedang ditelusuri Bawaslu Kab. Sleman")
-    with closing(sqlite3.connect(env.data_dir / "netra.sqlite3")) as db:
-        rows = db.execute("SELECT action, target, before, after FROM audit").fetchall()
+    rows = await pg.fetch(env.data_dir, "SELECT action, target, before, after FROM audit")
     assert ("tips.note", public_no) in [r[:2] for r in rows] and ("tips.ask", public_no) in [r[:2] for r in rows]
     written = " ".join(str(value) for row in rows for value in row)
     for word in ("Sulis", "TU", "meja", "jendela", "ditelusuri", "Sleman"):

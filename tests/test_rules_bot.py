@@ -216,6 +216,8 @@ async def test_a_new_rule_written_from_the_template(env):
 
 async def test_export_edit_import_round_trip_while_the_bot_runs(env, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DATA_DIR", str(env.data_dir))
+    if url := env.app.bot_data["services"].store.url:
+        monkeypatch.setenv("DATABASE_URL", url)
     editor, user = Chat(env.fake, EDITOR), Chat(env.fake, USER)
     [preview] = await edit_field(editor, "title", "Judul dari Telegram")
     await save(editor, preview)

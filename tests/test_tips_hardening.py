@@ -22,6 +22,7 @@ from bot.storage.tips import TipStore
 from bot.tg import callbacks
 from bot.tg.app import build_application
 from bot.tips import receipts
+from tests import pg
 from tests.botenv import TOKEN, running_bot
 from tests.chat import Chat, button_of
 from tests.fake_telegram import FakeTelegram
@@ -32,12 +33,8 @@ from tests.tipchat import fill_report
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
-def questions(data_dir) -> list[str]:
-    db = sqlite3.connect(data_dir / "netra.sqlite3")
-    try:
-        return [row[0] for row in db.execute("SELECT query FROM questions")]
-    finally:
-        db.close()
+async def questions(data_dir) -> list[str]:
+    return [row[0] for row in await pg.fetch(data_dir, "SELECT query FROM questions")]
 
 
 async def test_a_reply_after_a_restart_and_a_code_in_a_sentence_are_never_stored(tmp_path):
@@ -71,7 +68,7 @@ async def test_a_reply_after_a_restart_and_a_code_in_a_sentence_are_never_stored
         assert "kode tanda terima" in hint.text
         [answer] = await chat.say("boleh gak pns like postingan caleg?")
         assert "LPR-" not in answer.text
-    stored = questions(data_dir)
+    stored = await questions(data_dir)
     assert stored == ["boleh gak pns like postingan caleg?"]  # only the real question
 
 
@@ -398,6 +395,7 @@ async def test_evidence_files_of_an_older_version_move_into_the_database(tmp_pat
     assert not (data_dir / "evidence").exists()
 
 
+@pg.SQLITE_ONLY
 async def test_a_draft_opened_before_the_upgrade_is_resumed_and_the_old_secret_then_goes(tmp_path):
     import hashlib
     import hmac
@@ -428,7 +426,7 @@ async def test_a_draft_opened_before_the_upgrade_is_resumed_and_the_old_secret_t
         await chat.press(confirm, callbacks.TipButton("discard"))
         env.app.bot_data["services"].drafts.retire_legacy()  # as the hourly sweep does
         assert not (data_dir / "identity.key").exists()
-    assert questions(data_dir) == []  # the answer was never taken for a question
+    assert await questions(data_dir) == []  # the answer was never taken for a question
 
 
 async def test_a_wipe_blocked_by_another_readers_transaction_holds_no_writer_and_is_retried(store):

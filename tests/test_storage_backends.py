@@ -7,6 +7,8 @@ half is skipped, unless NETRA_REQUIRE_POSTGRES=1 (CI sets it) makes that a failu
 from __future__ import annotations
 
 import asyncio
+import base64
+import os
 import secrets
 import sqlite3
 from collections.abc import AsyncIterator
@@ -16,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from bot.editing.rules import RuleService
+from bot.privacy.keys import KeyMismatch, check_value, load_keys
 from bot.qa.kb_files import load_knowledge
 from bot.storage.admin import AdminStore
 from bot.storage.database import Database
@@ -183,3 +186,12 @@ async def test_rule_versions_appear_in_commit_order(database):
         "a",
         "b",
     ]
+
+
+async def test_a_wrong_data_key_is_refused_before_the_database_is_opened(database, tmp_path):
+    key_a, key_b = (base64.b64encode(os.urandom(32)).decode() for _ in range(2))
+    keys = load_keys(tmp_path, database.path, key_a, database.url)
+    await TipStore(database).set_key_check(keys.scheme, check_value(keys))
+    assert load_keys(tmp_path, database.path, key_a, database.url).scheme == keys.scheme  # the right key opens it
+    with pytest.raises(KeyMismatch, match="DATA_KEY does not open"):
+        load_keys(tmp_path, database.path, key_b, database.url)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.editing.rules import RuleService
+from bot.editing.rules import RuleError, RuleService
 from bot.privacy.keys import KeyMismatch, check_value, load_keys
 from bot.qa.kb_files import load_knowledge
 from bot.storage.admin import AdminStore
@@ -195,3 +195,36 @@ async def test_a_wrong_data_key_is_refused_before_the_database_is_opened(databas
     assert load_keys(tmp_path, database.path, key_a, database.url).scheme == keys.scheme  # the right key opens it
     with pytest.raises(KeyMismatch, match="DATA_KEY does not open"):
         load_keys(tmp_path, database.path, key_b, database.url)
+
+
+async def test_two_editors_saving_one_rule_at_once_one_is_told_it_changed(database):
+    kb = load_knowledge(KNOWLEDGE)
+    rules = RuleService(database, kb.sources, kb.topics)
+    await rules.open([*kb.rules.values(), *kb.retired.values()])
+    item = (await rules.current("kampanye-hadir-pasif")).item
+
+    async def save(answer: str) -> str:
+        try:
+            await rules.save({**item, "answer": answer}, "9003", None, base=1)
+            return "saved"
+        except RuleError as exc:
+            return str(exc)
+
+    outcomes = await asyncio.gather(save("Jawaban satu yang baru."), save("Jawaban dua yang baru."))
+    assert sorted(o[:30] for o in outcomes) == ["aturan kampanye-hadir-pasif su", "saved"]
+    assert (await rules.current("kampanye-hadir-pasif")).revision == 2
+
+
+async def test_sqlite_connections_keep_their_settings_and_errors_keep_values_out_of_messages(tmp_path):
+    store = Database(tmp_path / "netra.sqlite3")
+    await store.open()
+    try:
+        for pragma, expected in (("foreign_keys", 1), ("secure_delete", 1), ("journal_mode", "wal")):
+            assert (await store.fetchone(f"PRAGMA {pragma}"))[pragma] == expected, pragma
+        with pytest.raises(Exception) as caught:
+            await store.write(
+                "INSERT INTO tip_drafts (user_key, updated_on, body) VALUES (?, ?, ?)", ("k-rahasia", None, b"x")
+            )
+        assert "k-rahasia" not in str(caught.value)
+    finally:
+        await store.close()

@@ -30,7 +30,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, inspect, text
+from sqlalchemy import Connection, event, inspect, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -111,6 +111,13 @@ class Tx:
         return rows[0] if rows else None
 
 
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    for pragma in PRAGMAS:
+        cursor.execute(pragma)
+    cursor.close()
+
+
 def _alembic_upgrade(conn: Connection) -> None:
     config = Config()
     config.set_main_option("script_location", str(ALEMBIC_DIR))
@@ -153,7 +160,10 @@ class Database:
 
     async def open(self) -> None:
         if self.url is not None:
-            self._engine = create_async_engine(self.url, pool_size=5, max_overflow=5, pool_pre_ping=True)
+            # hide_parameters: a database error's message would otherwise carry its values (a draft's key) into logs
+            self._engine = create_async_engine(
+                self.url, pool_size=5, max_overflow=5, pool_pre_ping=True, hide_parameters=True
+            )
             async with self._engine.begin() as conn:
                 await conn.run_sync(_alembic_upgrade)
             return
@@ -163,8 +173,9 @@ class Database:
         os.chmod(self.path, 0o600)
         # autocommit underneath: BEGIN and COMMIT are this class's, never the driver's or SQLAlchemy's
         self._engine = create_async_engine(
-            f"sqlite+aiosqlite:///{self.path}", poolclass=NullPool, isolation_level="AUTOCOMMIT"
+            f"sqlite+aiosqlite:///{self.path}", poolclass=NullPool, isolation_level="AUTOCOMMIT", hide_parameters=True
         )
+        event.listen(self._engine.sync_engine, "connect", _sqlite_pragmas)  # on every connection, reconnects too
         self._writer = await self._connect()
         await self._migrate()
         self._reader = await self._connect()
@@ -172,10 +183,7 @@ class Database:
 
     async def _connect(self) -> AsyncConnection:
         assert self._engine is not None
-        conn = await self._engine.connect()
-        for pragma in PRAGMAS:
-            await conn.exec_driver_sql(pragma)
-        return conn
+        return await self._engine.connect()
 
     async def close(self) -> None:
         for conn in (self._reader, self._writer):
@@ -283,4 +291,10 @@ class Database:
         raw = await writer.get_raw_connection()
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             await raw.driver_connection.executescript(f"BEGIN;\n{script}\nPRAGMA user_version={number};\nCOMMIT;")
-        await writer.run_sync(_alembic_upgrade)
+        await writer.exec_driver_sql("BEGIN IMMEDIATE")  # Alembic's revisions all at once, or none of them
+        try:
+            await writer.run_sync(_alembic_upgrade)
+        except BaseException:
+            await writer.exec_driver_sql("ROLLBACK")
+            raise
+        await writer.exec_driver_sql("COMMIT")

@@ -81,8 +81,11 @@ class RuleStore:
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[RuleWriter]:
-        """One write transaction: everything done through the writer is committed together, or nothing."""
+        """One write transaction: everything done through the writer is committed together, or nothing. It
+        takes the version row's lock first, so on PostgreSQL too no other change lands between what this one
+        checked and what it saves."""
         async with self.store.transaction() as db:
+            await db.run("UPDATE rules_version SET version = version WHERE id = 1")
             yield RuleWriter(db)
 
     async def version(self) -> int:

@@ -90,27 +90,21 @@ class UnansweredService:
         # so everyone else is answered meanwhile (the normaliser's and matcher's caches are thread-safe)
         return await asyncio.to_thread(cluster, engine, questions, limit)
 
-    async def _group_of(self, engine: Engine, question_id: int) -> QuestionGroup | None:
-        return next((g for g in await self.groups(engine) if question_id in g.ids), None)
-
-    async def group(self, engine: Engine, question_id: int) -> QuestionGroup | None:
-        """The open group that holds `question_id`, if it is still open."""
-        return await self._group_of(engine, question_id)
-
     async def attach(
-        self, engine: Engine, question_id: int, rule_id: str, editor_id: int, phrasing: str | None = None
-    ) -> QuestionGroup | None:
+        self, engine: Engine, group: QuestionGroup, rule_id: str, editor_id: int, phrasing: str | None = None
+    ) -> bool:
         """Teach the group to `rule_id`: the editor's tidied `phrasing`, or the question as asked, cleaned."""
-        group = await self._group_of(engine, question_id)
-        text = clean_phrasing(phrasing if phrasing is not None else group.text if group else "")
-        if group is None or rule_id not in engine.kb.rules or len(text) < 3:
-            return None
+        text = clean_phrasing(phrasing if phrasing is not None else group.text)
+        if rule_id not in engine.kb.rules or len(text) < 3:
+            return False
         await self.rules.add_phrasing(rule_id, text, str(editor_id))
         await self.questions.mark_reviewed(group.ids, "attached")
-        return group
+        return True
 
-    async def dismiss(self, engine: Engine, question_id: int) -> QuestionGroup | None:
-        group = await self._group_of(engine, question_id)
-        if group is not None:
-            await self.questions.mark_reviewed(group.ids, "dismissed")
-        return group
+    async def dismiss(self, group: QuestionGroup) -> None:
+        await self.questions.mark_reviewed(group.ids, "dismissed")
+
+
+def find(groups: list[QuestionGroup], question_id: int) -> tuple[int, QuestionGroup] | None:
+    """The position and group of the open group that holds `question_id`, if it is still open."""
+    return next(((i, g) for i, g in enumerate(groups) if question_id in g.ids), None)

@@ -14,7 +14,7 @@ import re
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import filters
 
-from bot.editing.unanswered import QuestionGroup
+from bot.editing.unanswered import QuestionGroup, find
 from bot.services import Services
 from bot.tg import callbacks
 from bot.tg.authorisation import authorised
@@ -30,9 +30,10 @@ def _title(s: Services, rule_id: str) -> str:
     return rule.title if rule else rule_id
 
 
-def _page_of(groups: list[QuestionGroup], question_id: int) -> int:
-    at = next((i for i, g in enumerate(groups) if question_id in g.ids), 0)
-    return at // PAGE
+async def _found(s: Services, question_id: int) -> tuple[int, QuestionGroup] | None:
+    """The page and group of `question_id`'s open group: grouping is the costly part, so done once per press."""
+    found = find(await s.unanswered.groups(s.engine), question_id)
+    return (found[0] // PAGE, found[1]) if found else None
 
 
 async def _listing(s: Services, page: int = 0) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -85,17 +86,18 @@ async def on_button(update: Update, context: BotContext, press: Press[callbacks.
         html, keyboard = await _listing(s, question_id)
         await edit_html(press.message, html, keyboard)
         return
-    page = _page_of(await s.unanswered.groups(s.engine), question_id)
-    group = None
-    if action == "a":
-        group = await s.unanswered.attach(s.engine, question_id, arg, editor)
-        if group is not None:
+    found = await _found(s, question_id)
+    page, group = found if found else (0, None)
+    done = False
+    if group is not None and action == "a":
+        done = await s.unanswered.attach(s.engine, group, arg, editor)
+        if done:
             await s.admin.audit(editor, "unanswered.attach", arg, None, {"questions": len(group.ids)})
-    elif action == "x":
-        group = await s.unanswered.dismiss(s.engine, question_id)
-        if group is not None:
-            await s.admin.audit(editor, "unanswered.dismiss", None, None, {"questions": len(group.ids)})
-    await query.answer(s.ui("unanswered_done" if group else "expired", "id"), show_alert=group is None)
+    elif group is not None and action == "x":
+        await s.unanswered.dismiss(group)
+        await s.admin.audit(editor, "unanswered.dismiss", None, None, {"questions": len(group.ids)})
+        done = True
+    await query.answer(s.ui("unanswered_done" if done else "expired", "id"), show_alert=not done)
     html, keyboard = await _listing(s, page)
     await edit_html(press.message, html, keyboard)
 
@@ -103,10 +105,11 @@ async def on_button(update: Update, context: BotContext, press: Press[callbacks.
 async def _confirm(press: Press, question_id: int, rule_id: str, rewrite: bool) -> None:
     """What would be taught, before it is: save it as asked, or reply with a tidier phrasing first."""
     s = press.s
-    group = await s.unanswered.group(s.engine, question_id)
-    if group is None or rule_id not in s.engine.kb.rules:
+    found = await _found(s, question_id)
+    if found is None or rule_id not in s.engine.kb.rules:
         await press.expired()
         return
+    page, group = found
     await press.query.answer()
     values = {"title": _title(s, rule_id), "text": group.text[:300], "count": group.count}
     if rewrite:  # a new message the editor replies to; the group and rule ride in its text, not in memory
@@ -116,8 +119,7 @@ async def _confirm(press: Press, question_id: int, rule_id: str, rewrite: bool) 
     rows = [
         [button(s.ui("unanswered_save", "id"), callbacks.UnansweredButton("a", question_id, rule_id)),
          button(s.ui("unanswered_tidy", "id"), callbacks.UnansweredButton("e", question_id, rule_id))],
-        [button(s.ui("back", "id"), callbacks.UnansweredButton("l", _page_of(await s.unanswered.groups(s.engine),
-                                                                             question_id)))],
+        [button(s.ui("back", "id"), callbacks.UnansweredButton("l", page))],
     ]  # fmt: skip
     await edit_html(press.message, s.ui("unanswered_confirm", "id", **values), InlineKeyboardMarkup(rows))
 
@@ -140,8 +142,10 @@ async def on_rewrite(update: Update, context: BotContext) -> None:
     s, message = context.services, update.effective_message
     found = _REWRITE.search(message.reply_to_message.text or "")
     question_id, rule_id = int(found.group(1)), found.group(2)
-    group = await s.unanswered.attach(s.engine, question_id, rule_id, update.effective_user.id, message.text or "")
-    if group is None:
+    found = await _found(s, question_id)
+    group = found[1] if found else None
+    if group is None or not await s.unanswered.attach(s.engine, group, rule_id, update.effective_user.id,
+                                                      message.text or ""):  # fmt: skip
         await message.reply_html(s.ui("unanswered_rewrite_refused", "id"))
         return
     await s.admin.audit(update.effective_user.id, "unanswered.attach", rule_id, None, {"questions": len(group.ids)})
@@ -164,7 +168,8 @@ async def _pick(press: Press, question_id: int, topic_id: str | None) -> None:
         buttons = [button(t.title, callbacks.UnansweredButton("p", question_id, t.id))
                    for t in kb.topics.values()]  # fmt: skip
         rows = grid(buttons)
-        back = callbacks.UnansweredButton("l", _page_of(await s.unanswered.groups(s.engine), question_id)).pack()
+        found = await _found(s, question_id)
+        back = callbacks.UnansweredButton("l", found[0] if found else 0).pack()
     else:
         text = s.ui("unanswered_pick_rule", "id", text=question.query[:200])
         rows = [[button(label(r.title), callbacks.UnansweredButton("c", question_id, r.id))]

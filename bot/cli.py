@@ -98,6 +98,12 @@ def _run(_args: argparse.Namespace, knowledge_dir: Path) -> int:
     return run_bot(settings)
 
 
+def _deploy(_args: argparse.Namespace, knowledge_dir: Path) -> int:
+    from bot.tg.app import deploy
+
+    return deploy(replace(load_settings(), knowledge_dir=knowledge_dir))
+
+
 def _tips_export(args: argparse.Namespace, knowledge_dir: Path) -> int:
     from bot.tg.app import build_services
     from bot.tips.export import to_csv, to_json
@@ -186,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--knowledge", help="knowledge base folder (default: KNOWLEDGE_DIR or ./knowledge)")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the Telegram bot (the default)")
+    sub.add_parser("deploy", help="once per deployment of replicas: the schema, the webhook, the menus")
     ask = sub.add_parser("ask", help="answer one question offline")
     ask.add_argument("question", help='the question, or "-" to read one question per line from stdin')
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
@@ -221,6 +228,8 @@ def main(argv: list[str] | None = None) -> int:
             return handler(args, knowledge_dir)
         if args.command == "tips":
             return _tips_export(args, knowledge_dir)
+        if args.command == "deploy":
+            return _deploy(args, knowledge_dir)
         return _run(args, knowledge_dir)
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)

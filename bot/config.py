@@ -7,6 +7,7 @@ instead of a traceback.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,8 @@ class Settings:
     admin_chat_id: int | None = None
     data_dir: Path = Path("data")
     database_url: str | None = None  # postgresql://…; unset: the SQLite file in DATA_DIR
+    redis_url: str | None = None  # redis://…, shared short-lived state for replicas; unset: this process's memory
+    replicas: int = 1  # processes sharing the bot: each sends at most 1/replicas of Telegram's 30 messages a second
     webhook_url: str | None = None
     webhook_secret: str | None = None
     webhook_listen: str = "0.0.0.0"
@@ -48,6 +51,11 @@ class Settings:
     @property
     def database(self) -> Path:
         return self.data_dir / "netra.sqlite3"
+
+    @property
+    def replica_mode(self) -> bool:
+        """Webhook on PostgreSQL: any number of processes may serve the bot at once."""
+        return self.webhook_url is not None and self.database_url is not None
 
     def require_token(self) -> str:
         if not self.bot_token:
@@ -116,6 +124,12 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         kwargs["data_dir"] = Path(raw)
     if raw := get("DATABASE_URL"):
         kwargs["database_url"] = _database_url(raw)
+    if raw := get("REDIS_URL"):
+        if not raw.startswith(("redis://", "rediss://", "unix://")):
+            raise SettingsError(f"REDIS_URL must be redis://host:port/db, got {raw!r}")
+        kwargs["redis_url"] = raw
+    if raw := get("REPLICAS"):
+        kwargs["replicas"] = _positive("REPLICAS", raw)
     if raw := get("WEBHOOK_URL"):
         kwargs["webhook_url"] = _url("WEBHOOK_URL", raw)
     if raw := get("WEBHOOK_SECRET"):
@@ -136,4 +150,25 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         kwargs["question_retention_days"] = _positive("QUESTION_RETENTION_DAYS", raw)
     if raw := get("TIP_DAILY_LIMIT"):
         kwargs["tip_daily_limit"] = _positive("TIP_DAILY_LIMIT", raw)
-    return Settings(**kwargs)
+    settings = Settings(**kwargs)
+    check_replica_settings(settings)
+    return settings
+
+
+def check_replica_settings(settings: Settings) -> None:
+    """Replicas must share their keys, their webhook secret and their short-lived state: one that made up its
+    own would not read the others' drafts, would refuse Telegram's calls, or would forget a /status session
+    the moment the next update went to another replica."""
+    if not settings.replica_mode:
+        return
+    for name, value in (("DATA_KEY", settings.data_key), ("WEBHOOK_SECRET", settings.webhook_secret),
+                        ("REDIS_URL", settings.redis_url)):  # fmt: skip
+        if not value:
+            raise SettingsError(
+                f"{name} is required with WEBHOOK_URL and a PostgreSQL DATABASE_URL (replicas), and must be the "
+                "same for every replica (docs/deploy.md)"
+            )
+    if not 16 <= len(settings.webhook_secret or "") <= 256 or not re.fullmatch(
+        r"[A-Za-z0-9_-]+", settings.webhook_secret or ""
+    ):
+        raise SettingsError("WEBHOOK_SECRET must be 16 to 256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)")

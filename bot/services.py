@@ -28,6 +28,7 @@ from bot.privacy.throttle import Limits
 from bot.qa.followups import FollowUps
 from bot.qa.stories import MAX_STORY_CHARS
 from bot.storage.database import Database
+from bot.storage.ephemeral import EphemeralStore, MemoryStore
 from bot.storage.questions import QuestionStore
 from bot.tips.form import TipForm
 from bot.tips.service import TipService
@@ -51,6 +52,7 @@ class Services:
     rules: RuleService
     languages: LanguageChoices
     followups: FollowUps  # each chat's last question, for a few minutes, in memory
+    ephemeral: EphemeralStore = field(default_factory=MemoryStore)  # short-lived state: memory, or Redis
     ui: Messages = field(default_factory=lambda: Messages(TEMPLATES_DIR / "messages"))
     bot_username: str = ""  # known once the bot has asked Telegram who it is
 

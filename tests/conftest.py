@@ -18,7 +18,7 @@ def engine() -> Engine:
     return load_engine(KNOWLEDGE)
 
 
-_USES_A_DATABASE = ("running_bot", "Database(")  # bots run as subprocesses keep SQLite: not here
+_USES_A_DATABASE = ("running_bot", "running_webhook_bot", "Database(")  # bots run as subprocesses keep SQLite: not here
 
 
 def pytest_collection_modifyitems(config, items):

@@ -5,6 +5,11 @@ records what the bot sends, and rejects what Telegram rejects: malformed HTML en
 characters, empty text, callback_data over 64 bytes, buttons without text or action. It can misbehave on
 request: 429 with retry_after, 5xx, a dropped connection, or a stall (the call is carried out, but answered
 only after the client's read timeout), for the next N calls of a method.
+
+With a webhook set (`setWebhook`, or `set_webhook` in a test), it delivers updates as Telegram does instead:
+POSTed to the URL with the secret header, one at a time per queue (a chat's messages; a user's button presses
+and inline queries), each retried until it is answered 200; a non-200, a dropped connection or a timeout
+(`webhook_timeout`) means "again, after `webhook_retry` seconds". `getUpdates` is refused meanwhile (409).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 BOT_ID = 777000
@@ -120,6 +126,13 @@ class FakeTelegram:
     _pushed_at: dict[int, list[float]] = field(default_factory=dict)
     latencies: list[float] = field(default_factory=list)
     stall_seconds: float = 6.0  # a 'stall' fault's delay: past python-telegram-bot's default read timeout (5 s)
+    webhook: dict[str, str] | None = None  # url and secret_token, while a webhook is set
+    webhook_timeout: float = 10.0
+    webhook_retry: float = 0.3
+    deliveries: list[tuple[int, int]] = field(default_factory=list)  # (update_id, HTTP status or 0) per attempt
+    _webhook_queues: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
+    _webhook_workers: dict[tuple[str, int], asyncio.Task] = field(default_factory=dict)
+    _client: aiohttp.ClientSession | None = None
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -140,8 +153,65 @@ class FakeTelegram:
 
     async def stop(self) -> None:
         self._new_update.set()
+        self.webhook = None
+        for worker in self._webhook_workers.values():
+            worker.cancel()
+        await asyncio.gather(*self._webhook_workers.values(), return_exceptions=True)
+        if self._client is not None:
+            await self._client.close()
         if self._runner:
             await self._runner.cleanup()
+
+    # ---------------------------------------------------------------- webhook delivery
+
+    def set_webhook(self, url: str, secret_token: str | None = None) -> None:
+        """What setWebhook does: updates waiting for getUpdates go to the URL from now on."""
+        self.webhook = {"url": url, "secret": secret_token or ""}
+        waiting, self._updates = self._updates, []
+        for update in waiting:
+            self._enqueue(update)
+
+    @staticmethod
+    def _queue_of(update: dict[str, Any]) -> tuple[str, int]:
+        """Telegram queues a chat's messages together, and a user's button presses and inline queries."""
+        if "message" in update:
+            return ("chat", update["message"]["chat"]["id"])
+        kind = next(k for k in update if k != "update_id")
+        return ("user", update[kind]["from"]["id"])
+
+    def _enqueue(self, update: dict[str, Any]) -> None:
+        key = self._queue_of(update)
+        self._webhook_queues.setdefault(key, []).append(update)
+        worker = self._webhook_workers.get(key)
+        if worker is None or worker.done():
+            self._webhook_workers[key] = asyncio.ensure_future(self._deliver(key))
+
+    async def _deliver(self, key: tuple[str, int]) -> None:
+        queue = self._webhook_queues[key]
+        while queue and self.webhook is not None:
+            update = queue[0]
+            if self._client is None:
+                self._client = aiohttp.ClientSession()
+            status = 0
+            try:
+                async with self._client.post(
+                    self.webhook["url"],
+                    json=update,
+                    headers={"X-Telegram-Bot-Api-Secret-Token": self.webhook["secret"]},
+                    timeout=aiohttp.ClientTimeout(total=self.webhook_timeout),
+                ) as response:
+                    status = response.status
+            except (aiohttp.ClientError, TimeoutError):
+                status = 0
+            self.deliveries.append((update["update_id"], status))
+            if status == 200:
+                queue.pop(0)
+            else:
+                await asyncio.sleep(self.webhook_retry)
+
+    def undelivered(self) -> int:
+        """Updates the webhook has not had a 200 for yet."""
+        return sum(len(q) for q in self._webhook_queues.values())
 
     # ---------------------------------------------------------------- test helpers
 
@@ -172,6 +242,9 @@ class FakeTelegram:
         update = {"update_id": next(self._update_ids), **update}
         if "message" in update:
             self._pushed_at.setdefault(update["message"]["chat"]["id"], []).append(time.perf_counter())
+        if self.webhook is not None:
+            self._enqueue(update)
+            return update
         self._updates.append(update)
         self._new_update.set()
         return update
@@ -336,9 +409,20 @@ class FakeTelegram:
         return self._bot(), None
 
     def _api_deleteWebhook(self, params):
+        self.webhook = None
         return True, Call("deleteWebhook", params, True, True)
 
     def _api_setWebhook(self, params):
+        url = params.get("url", "")
+        secret = params.get("secret_token") or ""
+        if url and not url.startswith(("https://", "http://127.0.0.1")):  # Telegram: HTTPS only
+            raise ApiError("Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise ApiError("Bad Request: secret token contains unallowed characters")
+        if url:
+            self.set_webhook(url, secret)
+        else:
+            self.webhook = None
         return True, Call("setWebhook", params, True, True)
 
     def _api_setMyCommands(self, params):
@@ -375,6 +459,12 @@ class FakeTelegram:
         return True, None
 
     async def _api_getUpdates(self, params):
+        if self.webhook is not None:
+            raise ApiError(
+                "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the "
+                "webhook first",
+                409,
+            )
         offset = int(params.get("offset") or 0)
         timeout = float(params.get("timeout") or 0)
         self._updates = [u for u in self._updates if u["update_id"] >= offset]

@@ -47,6 +47,7 @@ PRAGMAS = (
     "PRAGMA journal_size_limit=0",  # every checkpoint that can truncates the WAL
 )
 WIPE_TRIES, WIPE_BUSY_MS = 10, 50
+LOCK_SLOTS = 10  # PostgreSQL: connections for advisory locks, so as many updates at once per replica
 ALEMBIC_DIR = Path(__file__).resolve().parent / "alembic"
 _PLACEHOLDER = re.compile(r"\?")
 
@@ -142,6 +143,7 @@ class Database:
         self._writer: AsyncConnection | None = None
         self._reader: AsyncConnection | None = None
         self._lock = asyncio.Lock()
+        self._locks: AsyncEngine | None = None  # PostgreSQL: a pool of its own, so a held lock never starves work
         self.wipe_pending = False  # a wipe found the WAL busy; jobs.wipe_if_pending tries again
 
     def _conn(self, conn: AsyncConnection | None) -> AsyncConnection:
@@ -164,6 +166,10 @@ class Database:
             self._engine = create_async_engine(
                 self.url, pool_size=5, max_overflow=5, pool_pre_ping=True, hide_parameters=True
             )
+            self._locks = create_async_engine(
+                self.url, pool_size=LOCK_SLOTS, max_overflow=0, pool_pre_ping=True, hide_parameters=True,
+                isolation_level="AUTOCOMMIT",  # a lock held is not a transaction left open
+            )  # fmt: skip
             async with self._engine.begin() as conn:
                 await conn.run_sync(_alembic_upgrade)
             return
@@ -190,9 +196,36 @@ class Database:
             if conn is not None:
                 await conn.close()
         self._writer = self._reader = None
-        if self._engine is not None:
-            await self._engine.dispose()
-            self._engine = None
+        for engine in (self._locks, self._engine):
+            if engine is not None:
+                await engine.dispose()
+        self._engine = self._locks = None
+
+    async def ping(self) -> bool:
+        """The database answers (the health check)."""
+        try:
+            await self.fetchone("SELECT 1 AS one")
+        except Exception:  # whatever the failure, the answer is "not reachable"
+            return False
+        return True
+
+    @asynccontextmanager
+    async def advisory_lock(self, key: int) -> AsyncIterator[None]:
+        """PostgreSQL: one holder of `key` at a time across every process on the database, until the block
+        ends or the holder's connection dies (a killed replica's locks go with it). The lock lives in the
+        server's memory only. SQLite has one process per file: nothing to do."""
+        if self._locks is None:
+            yield
+            return
+        async with self._locks.connect() as conn:
+            await conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+            try:
+                yield
+            finally:
+                try:
+                    await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                except Exception:  # the connection broke: the server has released the lock already
+                    await conn.invalidate()
 
     async def _pragma(self, pragma: str) -> Any:
         result = await self._conn(self._writer).exec_driver_sql(pragma)

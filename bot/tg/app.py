@@ -1,14 +1,17 @@
 """The Telegram bot: python-telegram-bot's Application, wired to Netra's services.
 
 `build_application` is what tests run (against a local fake Bot API server); `run_bot` adds long polling
-or a webhook and signal handling for production.
+or the webhook endpoint (bot/tg/webhook.py) and signal handling for production; `deploy` tells Telegram, once
+per deployment, where the webhook is and which commands the menus list.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import secrets
+import signal
 import sys
 
 from telegram import LinkPreviewOptions, Update
@@ -39,7 +42,8 @@ from bot.privacy.keys import DraftKeys, KeyMismatch, check_value, load_keys
 from bot.privacy.throttle import KeyedLimit, Limits
 from bot.qa.followups import FollowUps
 from bot.services import Services
-from bot.storage.database import Database
+from bot.storage.database import LOCK_SLOTS, Database
+from bot.storage.ephemeral import PersistentRedis, ephemeral_store
 from bot.storage.lock import DataDirBusy, DataDirLock
 from bot.storage.questions import QuestionStore
 from bot.storage.tips import TipStore
@@ -50,6 +54,7 @@ from bot.tg.handlers.staff import admin, review, rule_edit, rules, stats, unansw
 from bot.tg.handlers.tips import report, status
 from bot.tg.ratelimit import RetryingRateLimiter
 from bot.tg.updates import PerChatUpdateProcessor
+from bot.tg.webhook import UpdateLog, WebhookServer
 from bot.tips import receipts
 from bot.tips.evidence import EvidenceFiles
 from bot.tips.form import TipForm, load_categories, load_provinces
@@ -146,6 +151,7 @@ def build_services(settings: Settings) -> Services:
         rules=rules,
         languages=LanguageChoices(keys.users.key),
         followups=FollowUps(keys.users.key),
+        ephemeral=ephemeral_store(settings.redis_url),
     )
 
 
@@ -163,9 +169,19 @@ def build_application(settings: Settings, max_rate: float = 30, retry_backoff: f
         raise
     store = svc.store
     poll = settings.knowledge_poll
+    if store.postgres:  # a chat's updates one at a time across replicas too, each holding a lock connection
+        updates = PerChatUpdateProcessor(
+            LOCK_SLOTS, hold=lambda chat_id: store.advisory_lock(chat_lock_key(svc, chat_id))
+        )
+    else:
+        updates = PerChatUpdateProcessor()
 
     async def post_init(app: Application) -> None:
         await store.open()
+        try:
+            await svc.ephemeral.open()
+        except PersistentRedis as exc:
+            raise SettingsError(str(exc)) from None
         keys = svc.drafts.keys
         await svc.tips.store.set_key_check(keys.scheme, check_value(keys))
         if keys.in_data_dir:
@@ -197,11 +213,12 @@ def build_application(settings: Settings, max_rate: float = 30, retry_backoff: f
             app.job_queue.run_repeating(status.forget_expired_sessions, interval=60, first=60, name="sessions")
             every = jobs.WIPE_RETRY_EVERY
             app.job_queue.run_repeating(jobs.wipe_if_pending, interval=every, first=every, name="wipe")
-        await menus.set_public_menus(app.bot, svc.ui)
-        await menus.set_staff_menus(app.bot, svc.admin, svc.ui)
+        if not settings.replica_mode:  # replicas leave it to `python main.py deploy`, run once
+            await set_menus(app.bot, svc)
 
     async def post_shutdown(_app: Application) -> None:
         try:
+            await svc.ephemeral.close()
             await store.close()
         finally:
             lock.release()
@@ -213,8 +230,12 @@ def build_application(settings: Settings, max_rate: float = 30, retry_backoff: f
             .base_url(settings.bot_api_base_url)
             .base_file_url(settings.bot_api_file_url)
             .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
-            .rate_limiter(RetryingRateLimiter(backoff=retry_backoff, overall_max_rate=max_rate, overall_time_period=1))
-            .concurrent_updates(PerChatUpdateProcessor(256))
+            .rate_limiter(
+                RetryingRateLimiter(
+                    backoff=retry_backoff, overall_max_rate=max_rate / settings.replicas, overall_time_period=1
+                )
+            )
+            .concurrent_updates(updates)
             .post_init(post_init)
             .post_shutdown(post_shutdown)
             .context_types(ContextTypes(context=BotContext))
@@ -226,6 +247,26 @@ def build_application(settings: Settings, max_rate: float = 30, retry_backoff: f
         lock.release()
         raise
     return app
+
+
+def chat_lock_key(svc: Services, chat_id: int) -> int:
+    """A chat's advisory lock, as a keyed hash: the server's lock table never shows a Telegram id."""
+    return int(svc.user_keys.key(chat_id)[:16], 16) - 2**63
+
+
+async def set_menus(bot, svc: Services) -> None:
+    await menus.set_public_menus(bot, svc.ui)
+    await menus.set_staff_menus(bot, svc.admin, svc.ui)
+
+
+async def health(svc: Services) -> dict[str, bool]:
+    """What the load balancer's health check sees: the database and the short-lived store answer, and rules
+    are being served."""
+    return {
+        "database": await svc.store.ping(),
+        "redis": await svc.ephemeral.ping(),
+        "knowledge": bool(svc.engine.kb.rules),
+    }
 
 
 def register_handlers(app: Application) -> None:
@@ -296,17 +337,81 @@ def _serve(settings: Settings) -> int:
     configure_logging(token=settings.bot_token)
     app = build_application(settings)
     if settings.webhook_url:
-        secret = settings.webhook_secret or secrets.token_urlsafe(32)
-        log.info("serving a webhook on %s:%d", settings.webhook_listen, settings.webhook_port)
-        app.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path="telegram",
-            webhook_url=settings.webhook_url,
-            secret_token=secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
+        asyncio.run(_until_signalled(lambda stop: serve_webhook(app, settings, stop)))
     else:
         log.info("connecting to the Bot API, then long polling for updates (Ctrl-C stops)")
         app.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0
+
+
+async def _until_signalled(serve) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await serve(stop)
+
+
+async def serve_webhook(app: Application, settings: Settings, stop: asyncio.Event) -> WebhookServer:
+    """The webhook endpoint until `stop` is set, then drained: the updates being handled finish, new ones are
+    refused so Telegram delivers them to another replica. A single process tells Telegram the webhook at
+    start, as long polling needs no set-up either; replicas leave that to `python main.py deploy`."""
+    svc: Services = app.bot_data["services"]
+    secret = settings.webhook_secret or secrets.token_urlsafe(32)
+    server = WebhookServer(app, secret, UpdateLog(svc.ephemeral), lambda: health(svc))
+    try:
+        await app.initialize()
+        if app.post_init:
+            await app.post_init(app)
+        await app.start()
+        try:
+            await server.start(settings.webhook_listen, settings.webhook_port)
+            if not settings.replica_mode:
+                await app.bot.set_webhook(settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+            log.info("serving the webhook on %s:%d", settings.webhook_listen, server.port)
+            await stop.wait()
+            log.info("stopping: finishing the updates being handled")
+            await server.drain()
+        finally:
+            await server.stop()
+            await app.stop()
+    finally:
+        if app.post_shutdown:
+            await app.post_shutdown(app)
+        await app.shutdown()
+    return server
+
+
+def deploy(settings: Settings) -> int:
+    """`python main.py deploy`: `deploy_once`, with a failure said in one line."""
+    configure_logging(token=settings.bot_token)
+    try:
+        asyncio.run(deploy_once(settings))
+    except InvalidToken:
+        raise SettingsError("BOT_TOKEN was rejected by Telegram: check the token from @BotFather") from None
+    except NetworkError as exc:
+        print(f"error: cannot reach the Bot API at {settings.bot_api_base_url}: {exc}", file=sys.stderr)
+        return 3
+    print(f"webhook set to {settings.webhook_url}; menus set")
+    return 0
+
+
+async def deploy_once(settings: Settings) -> None:
+    """Once per deployment, not at every replica's start: bring the database's schema up to date (before any
+    replica starts, so that they do not race to), point Telegram at the webhook with its secret, and set the
+    command menus."""
+    if not settings.webhook_url or not settings.webhook_secret:
+        raise SettingsError("deploy needs WEBHOOK_URL and WEBHOOK_SECRET, the same the replicas are given")
+    app = build_application(settings)
+    svc: Services = app.bot_data["services"]
+    try:
+        await app.initialize()
+        await svc.store.open()
+        await set_menus(app.bot, svc)
+        await app.bot.set_webhook(
+            settings.webhook_url, secret_token=settings.webhook_secret, allowed_updates=Update.ALL_TYPES
+        )
+    finally:
+        if app.post_shutdown:
+            await app.post_shutdown(app)
+        await app.shutdown()

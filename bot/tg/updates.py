@@ -9,13 +9,18 @@ busy, not all of them, and everyone else is still answered. Each chat's queue is
 (`MAX_WAITING_PER_CHAT`): beyond it, the chat's updates are dropped with a log line (no ids, no text).
 Nobody types 50 messages faster than the bot answers them; a client or script that does gets the first
 50 answered, in order, and memory and answering time stay bounded for everyone else.
+
+Across replicas (webhook mode on PostgreSQL) a chat's update also holds the chat's lock in the database
+(`hold`), taken last: Telegram sends a chat's messages one at a time, but a user's button presses come in a
+queue of their own, so a message and a press of one chat can reach two replicas at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,11 +42,20 @@ class _Queue:
     dropped: int = 0  # since the chat last went idle
 
 
+Hold = Callable[[int], AbstractAsyncContextManager[object]]  # a lock on a chat (or user) id, across processes
+
+
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    def __init__(self, max_concurrent_updates: int | None = None, max_waiting_per_chat: int | None = None) -> None:
+    def __init__(
+        self,
+        max_concurrent_updates: int | None = None,
+        max_waiting_per_chat: int | None = None,
+        hold: Hold | None = None,
+    ) -> None:
         super().__init__(max_concurrent_updates or MAX_CONCURRENT_UPDATES)
         self.max_waiting_per_chat = MAX_WAITING_PER_CHAT if max_waiting_per_chat is None else max_waiting_per_chat
         self._queues: dict[Hashable, _Queue] = {}
+        self._hold = hold
 
     # python-telegram-bot marks process_update @final (typing only); its version takes a slot first and then
     # calls do_process_update, which is the order that lets one chat's waiters fill every slot.
@@ -61,7 +75,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         queue.pending += 1
         started = False
         try:
-            async with queue.lock, self._semaphore:
+            async with queue.lock, self._semaphore, self._held(key[1]):
                 started = True
                 await self.do_process_update(update, coroutine)
         finally:
@@ -72,6 +86,9 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 del self._queues[key]
                 if queue.dropped:
                     log.warning("dropped %d updates of a chat that sent faster than it was answered", queue.dropped)
+
+    def _held(self, chat_or_user_id: int) -> AbstractAsyncContextManager[object]:
+        return self._hold(chat_or_user_id) if self._hold is not None else nullcontext()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         await coroutine

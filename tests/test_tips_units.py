@@ -235,15 +235,20 @@ def test_pdfs_are_kept_as_sent_and_flagged():
 # ---------------------------------------------------------------------- limits
 
 
-def test_keyed_limit_counts_per_user_and_forgets_each_window():
+async def test_keyed_limit_counts_per_user_and_forgets_each_window():
+    from bot.storage.ephemeral import MemoryStore
+
     now = [1000.0]
-    limit = KeyedLimit(2, 60, clock=lambda: now[0])
-    limit.hit(1)
-    limit.hit(1)
-    assert limit.exhausted(1) and not limit.exhausted(2)
-    assert all(k != b"1" for k in limit._counts)  # keyed, not the id
+    store = MemoryStore(clock=lambda: now[0])
+    limit = KeyedLimit("t", 2, 60, store, clock=lambda: now[0])
+    await limit.hit(1)
+    await limit.hit(1)
+    assert await limit.exhausted(1) and not await limit.exhausted(2)
+    assert not any(k.endswith(":1") for k in store._items)  # keyed, not the id
     now[0] += 60
-    assert not limit.exhausted(1)
+    assert not await limit.exhausted(1)
+    now[0] += 240  # two windows later the first window's secret and counts are gone from memory
+    assert all(store._live(key) is None for key in list(store._items) if key.startswith("limit:t:16:"))
 
 
 # ---------------------------------------------------------------------- the service and storage

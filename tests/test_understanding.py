@@ -33,7 +33,7 @@ def test_a_story_is_split_into_clauses():
 
 
 def test_follow_ups_are_read_with_the_previous_question():
-    previous = followups.Previous("pns boleh ikut kampanye?", ("kampanye-hadir-pasif",), 0.0)
+    previous = followups.Previous("pns boleh ikut kampanye?", ("kampanye-hadir-pasif",))
     assert followups.read("kalau PPPK?", previous).query == "pns boleh ikut kampanye? kalau PPPK?"
     assert followups.read("bukan itu", previous) == followups.Reading("not_this", "", ("kampanye-hadir-pasif",))
     clarified = followups.read("bukan itu min. maksud sy datang ke kampanye terbuka", previous)
@@ -48,13 +48,14 @@ def test_follow_ups_are_read_with_the_previous_question():
         assert followups.read(question, previous) is None, question
 
 
-def test_follow_up_memory_holds_the_question_asked_and_drops_old_chats():
-    now = [0.0]
-    memory = followups.FollowUps(lambda chat_id: f"k{chat_id}", clock=lambda: now[0])
-    memory.remember(1, "pns boleh ikut kampanye?", ())
-    now[0] = followups.REMEMBER_SECONDS + 1
-    memory.remember(2, "asn like postingan caleg", ())
-    assert len(memory._last) == 1  # chat 1's question went when it expired, not when chat 1 came back
+async def test_follow_up_memory_holds_the_question_asked_under_a_hashed_key():
+    from bot.storage.ephemeral import MemoryStore
+
+    store = MemoryStore()
+    memory = followups.FollowUps(lambda chat_id: f"k{chat_id}", store)
+    await memory.remember(1, "pns boleh ikut kampanye?", ("kampanye-hadir-pasif",))
+    assert (await memory.previous(1)).question == "pns boleh ikut kampanye?"
+    assert list(store._items) == ["last:k1"]  # keyed by the hash of the chat, not its id
 
 
 def test_a_story_of_hundreds_of_clauses_is_cut(engine):
@@ -73,14 +74,15 @@ def test_one_rule_in_service_is_matched_without_a_crash(engine):
     assert small.ask("pns boleh ikut kampanye caleg?").result.status in ("answer", "ambiguous", "none")
 
 
-def test_the_previous_question_is_forgotten_after_a_few_minutes():
+async def test_the_previous_question_is_forgotten_after_a_few_minutes():
+    from bot.storage.ephemeral import MemoryStore
+
     now = [0.0]
-    memory = followups.FollowUps(lambda chat_id: f"k{chat_id}", clock=lambda: now[0])
-    memory.remember(5, "pns boleh ikut kampanye?", ("kampanye-hadir-pasif",))
-    assert memory.previous(5).question == "pns boleh ikut kampanye?"
+    memory = followups.FollowUps(lambda chat_id: f"k{chat_id}", MemoryStore(clock=lambda: now[0]))
+    await memory.remember(5, "pns boleh ikut kampanye?", ("kampanye-hadir-pasif",))
+    assert (await memory.previous(5)).question == "pns boleh ikut kampanye?"
     now[0] = followups.REMEMBER_SECONDS + 1
-    assert memory.previous(5) is None
-    assert "5" not in repr(memory._last)  # keyed by a hash of the chat, not its id
+    assert await memory.previous(5) is None
 
 
 async def test_a_story_lists_the_rules_it_touches_with_a_button_each(env):

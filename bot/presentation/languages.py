@@ -1,17 +1,19 @@
 """Which language a user reads: the one chosen with /bahasa, else Telegram's setting.
 
-A choice is kept in memory only (the most recent 100,000 users): a stored one would have to be keyed by
-something a copy of DATA_DIR could enumerate back to the user's id. After a restart the bot follows
-Telegram's setting again.
+A choice is kept in short-lived memory only (bot/storage/ephemeral.py: this process, or a Redis without
+persistence), for `REMEMBER_SECONDS` after it was made, under a keyed hash of the user id: a stored one would
+have to be keyed by something a copy of DATA_DIR could enumerate back to the user's id. When it is gone the
+bot follows Telegram's setting again.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Protocol
 
-MAX_REMEMBERED = 100_000
+from bot.storage.ephemeral import EphemeralStore
+
+REMEMBER_SECONDS = 30 * 24 * 3600
 
 
 class User(Protocol):
@@ -24,25 +26,26 @@ class User(Protocol):
     def language_code(self) -> str | None: ...
 
 
-class LanguageChoices:
-    def __init__(self, key_of: Callable[[int], str], capacity: int = MAX_REMEMBERED) -> None:
-        self._key_of = key_of  # a keyed hash of the user id: not even memory holds the id itself
-        self._capacity = capacity
-        self._chosen: OrderedDict[str, str] = OrderedDict()
+def default(user: User | None) -> str:
+    """English for an English Telegram setting, else Indonesian."""
+    if user is None:
+        return "id"
+    return "en" if (user.language_code or "").startswith("en") else "id"
 
-    def of(self, user: User | None) -> str:
-        """English for an English choice or Telegram setting, else Indonesian."""
+
+class LanguageChoices:
+    def __init__(self, key_of: Callable[[int], str], store: EphemeralStore) -> None:
+        self._key_of = key_of  # a keyed hash of the user id: not even memory holds the id itself
+        self._store = store
+
+    def _key(self, user: User) -> str:
+        return f"lang:{self._key_of(user.id)}"
+
+    async def of(self, user: User | None) -> str:
         if user is None:
             return "id"
-        key = self._key_of(user.id)
-        if (lang := self._chosen.get(key)) is not None:
-            self._chosen.move_to_end(key)
-            return lang
-        return "en" if (user.language_code or "").startswith("en") else "id"
+        chosen = await self._store.get(self._key(user))
+        return chosen.decode() if chosen in (b"id", b"en") else default(user)
 
-    def choose(self, user: User, lang: str) -> None:
-        key = self._key_of(user.id)
-        self._chosen[key] = lang
-        self._chosen.move_to_end(key)
-        while len(self._chosen) > self._capacity:
-            self._chosen.popitem(last=False)
+    async def choose(self, user: User, lang: str) -> None:
+        await self._store.set(self._key(user), lang.encode(), REMEMBER_SECONDS)

@@ -4,20 +4,21 @@
 new question. "bukan itu" says the answer missed: the bot offers the other candidates, or, when the user
 says what they meant ("bukan itu, maksud saya datang ke kampanye terbuka"), matches that instead.
 
-The previous question is held in memory only, for a few minutes, keyed by a keyed hash of the chat (as
-the language choices are): nothing of it is written anywhere.
+The previous question is held in short-lived memory only (bot/storage/ephemeral.py: this process, or a
+Redis without persistence), for a few minutes, under a keyed hash of the chat (as the language choices are):
+nothing of it is written anywhere.
 """
 
 from __future__ import annotations
 
+import json
 import re
-import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.storage.ephemeral import EphemeralStore
+
 REMEMBER_SECONDS = 5 * 60
-MAX_REMEMBERED = 50_000
 MAX_FOLLOW_UP_WORDS = 7
 MIN_CLARIFICATION_WORDS = 3
 _CUE = re.compile(
@@ -38,7 +39,6 @@ MAX_PREVIOUS_CHARS = 400  # a follow-up is matched as the question before (cut t
 class Previous:
     question: str
     rule_ids: tuple[str, ...]  # what the bot answered or offered, best first
-    at: float
 
 
 @dataclass(frozen=True)
@@ -65,31 +65,21 @@ def read(text: str, previous: Previous | None) -> Reading | None:
 class FollowUps:
     """The last question of each chat, for `REMEMBER_SECONDS`."""
 
-    def __init__(self, key_of: Callable[[int], str], clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, key_of: Callable[[int], str], store: EphemeralStore) -> None:
         self._key_of = key_of
-        self._clock = clock
-        self._last: OrderedDict[str, Previous] = OrderedDict()
+        self._store = store
 
-    def remember(self, chat_id: int, question: str, rule_ids: tuple[str, ...]) -> None:
+    def _key(self, chat_id: int) -> str:
+        return f"last:{self._key_of(chat_id)}"
+
+    async def remember(self, chat_id: int, question: str, rule_ids: tuple[str, ...]) -> None:
         """`question` as the user asked it (a follow-up's own question stays the one it follows)."""
-        now = self._clock()
-        key = self._key_of(chat_id)
-        self._last[key] = Previous(question, rule_ids, now)
-        self._last.move_to_end(key)
-        while self._last and (
-            len(self._last) > MAX_REMEMBERED or now - next(iter(self._last.values())).at > REMEMBER_SECONDS
-        ):
-            self._last.popitem(last=False)  # oldest first: nothing is held longer than it is useful
+        value = json.dumps({"q": question[:MAX_PREVIOUS_CHARS], "r": list(rule_ids)[:10]}).encode()
+        await self._store.set(self._key(chat_id), value, REMEMBER_SECONDS)
 
-    def previous(self, chat_id: int) -> Previous | None:
-        key = self._key_of(chat_id)
-        found = self._last.get(key)
-        if found is None:
+    async def previous(self, chat_id: int) -> Previous | None:
+        raw = await self._store.get(self._key(chat_id))
+        if raw is None:
             return None
-        if self._clock() - found.at > REMEMBER_SECONDS:
-            del self._last[key]
-            return None
-        return found
-
-    def forget(self, chat_id: int) -> None:
-        self._last.pop(self._key_of(chat_id), None)
+        data = json.loads(raw)
+        return Previous(data["q"], tuple(data["r"]))

@@ -39,7 +39,7 @@ from bot.engine import load_engine
 from bot.presentation.languages import LanguageChoices
 from bot.privacy.crypto import CryptoError
 from bot.privacy.keys import DraftKeys, KeyMismatch, check_value, load_keys
-from bot.privacy.throttle import KeyedLimit, Limits
+from bot.privacy.throttle import Limits
 from bot.qa.followups import FollowUps
 from bot.services import Services
 from bot.storage.database import LOCK_SLOTS, Database
@@ -80,7 +80,8 @@ STAFF_COMMANDS = {
     "unanswered": unanswered.on_unanswered,
     "stats": stats.on_stats,
 }  # each needs the permission bot/tg/authorisation.py names for it
-GUARDS = -1  # handler group: what every update goes through first (authorisation)
+PRELOAD = -2  # handler group: what every update needs looked up first (the sender's language)
+GUARDS = -1  # handler group: what every update goes through next (authorisation)
 HANDLERS = 0  # handler group: the one handler that answers an update, the first whose filter matches
 
 
@@ -132,6 +133,7 @@ def build_services(settings: Settings) -> Services:
     except (CryptoError, KeyMismatch) as exc:
         raise SettingsError(str(exc)) from None
     vault = keys.vault
+    ephemeral = ephemeral_store(settings.redis_url)
     tip_store = TipStore(store)
     tips = TipService(tip_store, vault, EvidenceFiles(tip_store, vault), locator_key=keys.locator)
     rules = RuleService(store, engine.kb.sources, engine.kb.topics)
@@ -145,13 +147,13 @@ def build_services(settings: Settings) -> Services:
         drafts=DraftKeys(keys, lambda: tips.draft_keys),
         tips=tips,
         form=TipForm(choices, load_provinces(settings.knowledge_dir), retired),
-        limits=Limits(reports=KeyedLimit(settings.tip_daily_limit, 24 * 3600)),
+        limits=Limits.build(ephemeral, settings.tip_daily_limit),
         admin=AdminService(store, settings.admin_ids),
         unanswered=UnansweredService(store, rules),
         rules=rules,
-        languages=LanguageChoices(keys.users.key),
-        followups=FollowUps(keys.users.key),
-        ephemeral=ephemeral_store(settings.redis_url),
+        languages=LanguageChoices(keys.users.key, ephemeral),
+        followups=FollowUps(keys.users.key, ephemeral),
+        ephemeral=ephemeral,
     )
 
 
@@ -269,10 +271,17 @@ async def health(svc: Services) -> dict[str, bool]:
     }
 
 
+async def preload(_update: Update, context: BotContext) -> None:
+    """The sender's language, from the short-lived store, once per update (every handler reads it)."""
+    await context.load_language()
+
+
 def register_handlers(app: Application) -> None:
-    """Two handler groups. `GUARDS` runs first for every update and can stop it there (a stranger's staff
-    command). In `HANDLERS`, python-telegram-bot runs the first handler whose filter matches, so the order is
-    the routing: open conversations, then commands, then text and buttons, then the fallbacks."""
+    """Three handler groups. `PRELOAD` looks up what every handler reads. `GUARDS` runs next for every update
+    and can stop it there (a stranger's staff command). In `HANDLERS`, python-telegram-bot runs the first
+    handler whose filter matches, so the order is the routing: open conversations, then commands, then text
+    and buttons, then the fallbacks."""
+    app.add_handler(TypeHandler(Update, preload), group=PRELOAD)
     app.add_handler(TypeHandler(Update, authorisation.check_staff), group=GUARDS)
     new_message = filters.UpdateType.MESSAGE
     private = filters.ChatType.PRIVATE

@@ -6,17 +6,18 @@ Registered with `ContextTypes(context=BotContext)` in bot/tg/app.py, as python-t
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any
 
 from telegram import Update, User
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.presentation import languages
 from bot.services import Services
 
 
 class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     user: User | None = None  # who sent the update; None for jobs and updates without a sender
+    _lang: str | None = None  # the sender's choice, looked up by `load_language` (bot/tg/app.py's preload)
 
     @classmethod
     def from_update(cls, update: object, application: Application[Any, BotContext, Any, Any, Any, Any]) -> BotContext:
@@ -28,7 +29,11 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     def services(self) -> Services:
         return self.application.bot_data["services"]
 
-    @cached_property
+    async def load_language(self) -> None:
+        self._lang = await self.services.languages.of(self.user)
+
+    @property
     def lang(self) -> str:
-        """The sender's language, looked up once per update."""
-        return self.services.languages.of(self.user)
+        """The sender's language: their /bahasa choice, else Telegram's setting (an error handler's context
+        is a new one, so it may have only the latter)."""
+        return self._lang if self._lang is not None else languages.default(self.user)

@@ -79,7 +79,7 @@ async def on_language_button(update: Update, context: BotContext) -> None:
         await query.answer(s.ui("expired", "id"), show_alert=True)
         return
     lang = button.lang
-    s.languages.choose(update.effective_user, lang)
+    await s.languages.choose(update.effective_user, lang)
     await query.answer(s.ui("lang_set", lang))
     if isinstance(query.message, Message):
         await query.message.edit_text(s.ui("lang_set", lang))

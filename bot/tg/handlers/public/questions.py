@@ -99,7 +99,7 @@ async def answer_question(message: Message, context: BotContext, question: str) 
         return
     chat_id = message.chat.id
     # matching a long story costs tens of milliseconds: off the event loop, so other chats are not held up
-    asked = await asyncio.to_thread(s.engine.ask, question, s.followups.previous(chat_id))
+    asked = await asyncio.to_thread(s.engine.ask, question, await s.followups.previous(chat_id))
     result = asked.result
     best = result.candidates[0] if result.candidates else None
     question_id = 0
@@ -107,7 +107,7 @@ async def answer_question(message: Message, context: BotContext, question: str) 
         question_id = await s.questions.record_question(
             asked.query, result.status, best.rule.id if best else None, best.score if best else 0.0, lang
         )
-        s.followups.remember(chat_id, asked.follows or asked.query, tuple(c.rule.id for c in result.candidates))
+        await s.followups.remember(chat_id, asked.follows or asked.query, tuple(c.rule.id for c in result.candidates))
     if result.status == "answer":
         rule = result.candidates[0].rule
         await reply_html(message, answer_html(s, rule, lang), answer_keyboard(s, rule, question_id, lang))

@@ -163,7 +163,7 @@ async def on_lapor(update: Update, context: BotContext) -> str | int:
         )
         await message.reply_text(s.ui("tip_has_draft", lang), reply_markup=keyboard)
         return FILLING
-    if s.limits.reports.exhausted(user.id):
+    if await s.limits.reports.exhausted(user.id):
         await message.reply_text(s.ui("tip_limit", lang, limit=s.limits.reports.limit))
         return END
     await message.reply_text(s.engine.renderer.render("tips/intro.html.j2", lang=lang))
@@ -316,13 +316,13 @@ async def _send(press: Press, context: BotContext, key: str, draft: Draft) -> st
     if not s.form.ready(draft):
         await press.query.answer(s.ui("tip_stale_button", lang), show_alert=True)
         return FILLING
-    if s.limits.reports.exhausted(user_id):
+    if await s.limits.reports.exhausted(user_id):
         await press.query.answer()
         await press.message.reply_text(s.ui("tip_limit", lang, limit=s.limits.reports.limit))
         return FILLING
     await press.query.answer()
     receipt = await s.tips.submit(key, draft)
-    s.limits.reports.hit(user_id)
+    await s.limits.reports.hit(user_id)
     await _show_receipt(press.message, s, lang, receipt)
     await _retire_quietly(press.message)
     return RECEIPT

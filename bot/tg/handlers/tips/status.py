@@ -63,13 +63,12 @@ async def show_status(update: Update, context: BotContext, typed: str) -> None:
     user = update.effective_user
     lang = context.lang
     message = update.effective_message
-    if s.limits.wrong_codes.exhausted(user.id):
+    if await s.limits.wrong_codes.exhausted(user.id):
         await message.reply_text(s.ui("status_throttled", lang))
         return
     report_id = await s.tips.find(typed)  # None for anything that is not a code, without hashing
     if report_id is None:
-        s.limits.wrong_codes.hit(user.id)
-        left = s.limits.wrong_codes.limit - s.limits.wrong_codes.used(user.id)
+        left = s.limits.wrong_codes.limit - await s.limits.wrong_codes.hit(user.id)
         await message.reply_text(s.ui("status_throttled" if left <= 0 else "status_unknown", lang, left=left))
         return
     view = await s.tips.view(report_id)

@@ -3,8 +3,9 @@
 Nothing here knows Telegram: a user is anything with an `id` and a `language_code` (python-telegram-bot's
 `User` is one). It is built once in bot/tg/app.py; handlers reach it as `context.services`. What changes
 while the bot runs lives with its owner: the rules being served in `knowledge` (bot/editing/serving.py),
-language choices in `languages`, each chat's last question in `followups`, per-user limits in `limits`,
-draft keys in `drafts`, the outbox's lock in `tips`.
+draft keys in `drafts`; what a user did minutes ago (language choices, each chat's last question, per-user
+limits, /status sessions, rule edits in progress) in the short-lived store `ephemeral`, through the services
+named after each.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from bot.privacy.throttle import Limits
 from bot.qa.followups import FollowUps
 from bot.qa.stories import MAX_STORY_CHARS
 from bot.storage.database import Database
-from bot.storage.ephemeral import EphemeralStore, MemoryStore
+from bot.storage.ephemeral import EphemeralStore, UserSlot
 from bot.storage.questions import QuestionStore
 from bot.tips.form import TipForm
 from bot.tips.service import TipService
@@ -51,8 +52,10 @@ class Services:
     unanswered: UnansweredService
     rules: RuleService
     languages: LanguageChoices
-    followups: FollowUps  # each chat's last question, for a few minutes, in memory
-    ephemeral: EphemeralStore = field(default_factory=MemoryStore)  # short-lived state: memory, or Redis
+    followups: FollowUps  # each chat's last question, for a few minutes, in short-lived memory
+    ephemeral: EphemeralStore  # short-lived state: this process's memory, or Redis for replicas
+    status_sessions: UserSlot  # the report a /status session opened (bot/tg/handlers/tips/status.py)
+    pending_edits: UserSlot  # rule changes in progress (bot/tg/handlers/staff/rule_edit.py)
     ui: Messages = field(default_factory=lambda: Messages(TEMPLATES_DIR / "messages"))
     bot_username: str = ""  # known once the bot has asked Telegram who it is
 

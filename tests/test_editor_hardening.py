@@ -215,34 +215,29 @@ async def test_many_problems_or_too_much_text_still_come_back_as_one_short_messa
 
 
 async def test_an_edit_left_waiting_times_out_unsaved_and_the_editor_is_told(tmp_path, monkeypatch):
-    monkeypatch.setattr(rule_edit, "TIMEOUT", 1.0)  # read when the application builds the conversation
+    monkeypatch.setattr(rule_edit, "TIMEOUT", 1.0)  # read at every step
     async with running_bot(tmp_path / "data", admin_ids=frozenset({OWNER})) as env:
+        s = env.app.bot_data["services"]
         await Chat(env.fake, OWNER).say(f"/grant {EDITOR} editor")
         editor = Chat(env.fake, EDITOR)
         [view] = await editor.say(f"/rules {RULE}")
         await editor.press(view, callbacks.RulesButton("e", RULE, "answer"))
         [preview] = await editor.say(NEW_ANSWER)
         assert "Pratinjau" in preview.text
-        assert rule_edit.PENDING in env.app.user_data[EDITOR]
-        [timed_out] = await editor.replies(1, timeout=10)
-        assert "tidak disimpan" in timed_out.text and "/rules" in timed_out.text
-        assert rule_edit.PENDING not in env.app.user_data[EDITOR]
+        assert (await s.pending_edits.get(EDITOR))["step"] == rule_edit.CONFIRM
+        await asyncio.sleep(1.2)
         assert "kedaluwarsa" in await editor.press_for_alert(preview, callbacks.RulesButton("s"))
+        assert await s.pending_edits.get(EDITOR) is None
         [answer] = await editor.say(QUESTION)  # text is a question again, not a new answer
         assert NEW_ANSWER not in answer.text and "Hadir di kampanye" in answer.text
 
         [view] = await editor.say(f"/rules {RULE}")  # waiting for the text itself times out too
         await editor.press(view, callbacks.RulesButton("e", RULE, "title"))
-        [timed_out] = await editor.replies(1, timeout=10)
-        assert "tidak disimpan" in timed_out.text
-        assert rule_edit.PENDING not in env.app.user_data[EDITOR]
-        s = env.app.bot_data["services"]
+        await asyncio.sleep(1.2)
+        [timed_out] = await editor.say("Judul baru yang datang terlambat")
+        assert "tidak disimpan" in timed_out.text and "/rules" in timed_out.text
+        assert await s.pending_edits.get(EDITOR) is None
         assert [r.revision for r in await s.rules.history(RULE)] == [1]
-
-
-def test_timeout_is_read_when_the_conversation_is_built(monkeypatch):
-    monkeypatch.setattr(rule_edit, "TIMEOUT", 7.5)
-    assert rule_edit.build_conversation().conversation_timeout == 7.5
 
 
 def test_a_basis_line_reads_pasal_in_any_case():

@@ -450,16 +450,17 @@ async def test_a_wipe_blocked_by_another_readers_transaction_holds_no_writer_and
 
 
 async def test_a_status_session_is_forgotten_once_it_expires(tmp_path, monkeypatch):
-    from types import SimpleNamespace
-
     from bot.tg.handlers.tips import status
 
     async with running_bot(tmp_path / "data") as env:
+        s = env.app.bot_data["services"]
         chat = Chat(env.fake, 7020)
         code = await send_and_confirm(chat, await fill_report(chat, evidence=False))
         monkeypatch.setattr(status, "SESSION_SECONDS", 0.05)
         await chat.say(f"/status {code}")
-        assert env.app.user_data[7020].get(status.SESSION_KEY)
+        assert (await s.status_sessions.get(7020))["report_id"]
         await asyncio.sleep(0.1)
-        await status.forget_expired_sessions(SimpleNamespace(application=env.app))
-        assert status.SESSION_KEY not in env.app.user_data[7020]  # memory keeps no user -> report link
+        assert await s.status_sessions.get(7020) is None  # memory keeps no user -> report link
+        assert not any(key.startswith("status:") for key in s.ephemeral._items)
+
+

@@ -107,15 +107,21 @@ async def test_sigterm_finishes_the_update_in_hand_and_refuses_new_ones(tmp_path
     assert len(chat.messages) == 1
 
 
-async def test_update_log_claims_once():
-    log = UpdateLog(MemoryStore())
+async def test_update_log_claims_once_and_takes_over_a_dead_replicas_claims():
+    store = MemoryStore()
+    log, other = UpdateLog(store, "a"), UpdateLog(store, "b")
+    await log.beat()
+    await other.beat()
     assert await log.claim(1) is Claim.NEW
-    assert await log.claim(1) is Claim.BUSY
+    assert await log.claim(1) is Claim.BUSY and await other.claim(1) is Claim.BUSY  # "a" is alive, at it
     await log.done(1)
-    assert await log.claim(1) is Claim.DONE
+    assert await log.claim(1) is Claim.DONE and await other.claim(1) is Claim.DONE
     assert await log.claim(2) is Claim.NEW
     await log.release(2)
-    assert await log.claim(2) is Claim.NEW
+    assert await other.claim(2) is Claim.NEW
+    assert await log.claim(3) is Claim.NEW
+    await store.delete("replica:a")  # "a" was killed: its heartbeat expired
+    assert await other.claim(3) is Claim.NEW
 
 
 async def test_redis_that_persists_is_refused(tmp_path):

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -144,6 +144,7 @@ class Database:
         self._reader: AsyncConnection | None = None
         self._lock = asyncio.Lock()
         self._locks: AsyncEngine | None = None  # PostgreSQL: a pool of its own, so a held lock never starves work
+        self._listener: Any = None  # PostgreSQL: the asyncpg connection LISTENing for other processes' changes
         self.wipe_pending = False  # a wipe found the WAL busy; jobs.wipe_if_pending tries again
 
     def _conn(self, conn: AsyncConnection | None) -> AsyncConnection:
@@ -191,7 +192,20 @@ class Database:
         assert self._engine is not None
         return await self._engine.connect()
 
+    async def listen(self, channel: str, callback: Callable[[], None]) -> None:
+        """PostgreSQL: call `callback` whenever any process NOTIFYs `channel` (a rule saved on another replica).
+        If the connection breaks, callers still have their polling; SQLite: nothing to do."""
+        if self.url is None:
+            return
+        import asyncpg
+
+        self._listener = await asyncpg.connect(self.url.replace("postgresql+asyncpg://", "postgresql://", 1))
+        await self._listener.add_listener(channel, lambda *_args: callback())
+
     async def close(self) -> None:
+        if self._listener is not None:
+            await self._listener.close()
+            self._listener = None
         for conn in (self._reader, self._writer):
             if conn is not None:
                 await conn.close()

@@ -9,6 +9,7 @@ when the server will not tell. Keys are the callers' keyed hashes, never a Teleg
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections import OrderedDict
@@ -165,3 +166,27 @@ class RedisStore:
 
 def ephemeral_store(redis_url: str | None) -> EphemeralStore:
     return RedisStore(redis_url) if redis_url else MemoryStore()
+
+
+class UserSlot:
+    """One JSON value per user for one purpose (a /status session, a rule edit in progress), under a keyed hash
+    of the user id, for `ttl` seconds after it was last written: a form's state that any replica can read."""
+
+    def __init__(self, store: EphemeralStore, key_of: Callable[[int], str], purpose: str, ttl: float) -> None:
+        self._store = store
+        self._key_of = key_of
+        self.purpose = purpose
+        self.ttl = ttl
+
+    def _key(self, user_id: int) -> str:
+        return f"{self.purpose}:{self._key_of(user_id)}"
+
+    async def get(self, user_id: int) -> dict | None:
+        raw = await self._store.get(self._key(user_id))
+        return json.loads(raw) if raw is not None else None
+
+    async def put(self, user_id: int, value: dict, ttl: float | None = None) -> None:
+        await self._store.set(self._key(user_id), json.dumps(value).encode(), self.ttl if ttl is None else ttl)
+
+    async def drop(self, user_id: int) -> None:
+        await self._store.delete(self._key(user_id))

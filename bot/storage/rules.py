@@ -4,7 +4,8 @@ start after the upgrade drops the table. `rules_version` counts the revisions sa
 
 Checking a change against the other rules is bot/editing/rules.py's; this module only stores and finds rows.
 A change reads the current rules and writes its revisions inside one write transaction (`writing()`), so
-no other change can land between what it checked and what it saved.
+no other change can land between what it checked and what it saved. On PostgreSQL each revision also
+NOTIFYs `RULES_CHANNEL` when it commits, so the other replicas reload without waiting for their poll.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.storage.database import Database, Row, Tx, now_iso
+
+RULES_CHANNEL = "netra_rules"
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,8 @@ class RuleWriter:
         )
         # bumped under the row's lock until this transaction commits: versions appear in commit order
         await self._db.run("UPDATE rules_version SET version = version + 1 WHERE id = 1")
+        if self._db.dialect == "postgresql":  # delivered at commit: the other replicas reload at once
+            await self._db.run(f"NOTIFY {RULES_CHANNEL}")
         return Revision(item["id"], number, item, author, created, note)
 
     async def learned_phrasings(self) -> list[LearnedPhrasing]:

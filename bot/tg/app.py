@@ -43,12 +43,14 @@ from bot.privacy.throttle import Limits
 from bot.qa.followups import FollowUps
 from bot.services import Services
 from bot.storage.database import LOCK_SLOTS, Database
-from bot.storage.ephemeral import PersistentRedis, ephemeral_store
+from bot.storage.ephemeral import PersistentRedis, UserSlot, ephemeral_store
 from bot.storage.lock import DataDirBusy, DataDirLock
 from bot.storage.questions import QuestionStore
+from bot.storage.rules import RULES_CHANNEL
 from bot.storage.tips import TipStore
 from bot.tg import authorisation, callbacks, jobs, menus
 from bot.tg.context import BotContext
+from bot.tg.handlers import flows
 from bot.tg.handlers.public import browse, details, general, inline, questions
 from bot.tg.handlers.staff import admin, review, rule_edit, rules, stats, unanswered
 from bot.tg.handlers.tips import report, status
@@ -80,8 +82,9 @@ STAFF_COMMANDS = {
     "unanswered": unanswered.on_unanswered,
     "stats": stats.on_stats,
 }  # each needs the permission bot/tg/authorisation.py names for it
-PRELOAD = -2  # handler group: what every update needs looked up first (the sender's language)
-GUARDS = -1  # handler group: what every update goes through next (authorisation)
+PRELOAD = -3  # handler group: what every update needs looked up first (the sender's language)
+GUARDS = -2  # handler group: what every update goes through next (authorisation)
+FORMS = -1  # handler group: a private message that an open form expects (bot/tg/handlers/flows.py)
 HANDLERS = 0  # handler group: the one handler that answers an update, the first whose filter matches
 
 
@@ -154,6 +157,8 @@ def build_services(settings: Settings) -> Services:
         languages=LanguageChoices(keys.users.key, ephemeral),
         followups=FollowUps(keys.users.key, ephemeral),
         ephemeral=ephemeral,
+        status_sessions=UserSlot(ephemeral, keys.users.key, "status", status.SESSION_SECONDS),
+        pending_edits=UserSlot(ephemeral, keys.users.key, "rule_edit", rule_edit.TIMEOUT + rule_edit.TOLD_FOR),
     )
 
 
@@ -205,6 +210,7 @@ def build_application(settings: Settings, max_rate: float = 30, retry_backoff: f
                 len(differ), settings.knowledge_dir, differ[0], settings.knowledge_dir,
             )  # fmt: skip
         await svc.knowledge.refresh()
+        await store.listen(RULES_CHANNEL, lambda: app.create_task(svc.knowledge.refresh(), name="reload"))
         svc.bot_username = app.bot.username or ""
         if app.job_queue is not None:
             app.job_queue.run_repeating(
@@ -212,7 +218,6 @@ def build_application(settings: Settings, max_rate: float = 30, retry_backoff: f
             )
             app.job_queue.run_repeating(jobs.purge, interval=jobs.PURGE_EVERY, first=0, name="retention")
             app.job_queue.run_repeating(jobs.reload_knowledge, interval=poll, first=poll, name="knowledge")
-            app.job_queue.run_repeating(status.forget_expired_sessions, interval=60, first=60, name="sessions")
             every = jobs.WIPE_RETRY_EVERY
             app.job_queue.run_repeating(jobs.wipe_if_pending, interval=every, first=every, name="wipe")
         if not settings.replica_mode:  # replicas leave it to `python main.py deploy`, run once
@@ -277,21 +282,30 @@ async def preload(_update: Update, context: BotContext) -> None:
 
 
 def register_handlers(app: Application) -> None:
-    """Three handler groups. `PRELOAD` looks up what every handler reads. `GUARDS` runs next for every update
-    and can stop it there (a stranger's staff command). In `HANDLERS`, python-telegram-bot runs the first
-    handler whose filter matches, so the order is the routing: open conversations, then commands, then text
-    and buttons, then the fallbacks."""
+    """Four handler groups. `PRELOAD` looks up what every handler reads. `GUARDS` runs next for every update
+    and can stop it there (a stranger's staff command). `FORMS` takes a private message that an open form
+    expects, and stops it there. In `HANDLERS`, python-telegram-bot runs the first handler whose filter
+    matches, so the order is the routing: the forms' commands and buttons, then commands, then text and
+    buttons, then the fallbacks."""
     app.add_handler(TypeHandler(Update, preload), group=PRELOAD)
     app.add_handler(TypeHandler(Update, authorisation.check_staff), group=GUARDS)
     new_message = filters.UpdateType.MESSAGE
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
-    # conversations first: while one is open, the user's messages belong to it
-    app.add_handler(rule_edit.build_conversation())
-    app.add_handler(status.build_conversation())
-    app.add_handler(report.build_conversation(app.bot_data["services"]))
+    app.add_handler(MessageHandler(new_message & private & ~filters.COMMAND, flows.route), group=FORMS)
+    start_report = filters.Regex(r"^/start\s+lapor\s*$")
+    app.add_handler(CommandHandler("lapor", report.on_lapor, filters=new_message & private))
+    app.add_handler(CommandHandler("start", report.on_lapor, filters=new_message & private & start_report))
+    app.add_handler(CallbackQueryHandler(report.on_button, pattern=callbacks.TipButton.pattern()))
+    app.add_handler(CallbackQueryHandler(status.on_followup_button, pattern=callbacks.FollowUp.pattern()))
+    edit = callbacks.RulesButton.pattern
+    app.add_handler(CallbackQueryHandler(rule_edit.on_start, pattern=edit("ea")))
+    app.add_handler(CallbackQueryHandler(rule_edit.on_verdict, pattern=edit("v")))
+    app.add_handler(CallbackQueryHandler(rule_edit.on_confirm, pattern=edit("s")))
+    app.add_handler(CallbackQueryHandler(rule_edit.on_no_note, pattern=edit("n")))
+    app.add_handler(CallbackQueryHandler(rule_edit.on_cancel, pattern=edit("x")))
     app.add_handler(CommandHandler("lapor", report.on_lapor_in_group, filters=new_message & groups))
-    app.add_handler(CommandHandler("batal", report.on_cancel, filters=new_message & private))
+    app.add_handler(CommandHandler("batal", flows.on_cancel, filters=new_message & private))
     app.add_handler(CommandHandler("status", status.on_status, filters=new_message & private))
     app.add_handler(CommandHandler("status", status.on_status_in_group, filters=new_message & groups))
     app.add_handler(MessageHandler(new_message & private & status.CODE_MESSAGE, status.on_code_message))

@@ -6,14 +6,11 @@ The Application's defaults (bot/tg/app.py) make every message Telegram HTML, wit
 from __future__ import annotations
 
 import functools
-import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.ext import ConversationHandler
-from telegram.warnings import PTBUserWarning
 
 from bot.presentation.chunks import split_html
 from bot.presentation.messages import LANGUAGES
@@ -175,13 +172,3 @@ def smalltalk_keyboard(s: Services, lang: str, rule_ids: tuple[str, ...] = ()) -
         if (rule := s.engine.kb.rules.get(rule_id)) is not None:
             rows.append([button(label(rule_text(rule, lang).title), callbacks.OpenRule(rule.id, 0, lang))])
     return InlineKeyboardMarkup(rows)
-
-
-def conversation(**kwargs: Any) -> ConversationHandler:
-    """A ConversationHandler whose buttons belong to the user's flow rather than to one message.
-
-    That is per_message=False with CallbackQueryHandlers, which python-telegram-bot warns about; the
-    warning is expected here. Its state stays in memory: no persistence, so no chat or user ids on disk."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
-        return ConversationHandler(**kwargs)

@@ -4,7 +4,9 @@ python-telegram-bot's built-in webhook answers Telegram before it handles the up
 mid-update loses it. This endpoint answers 200 only once the update has been handled: Telegram re-delivers
 what a dead replica never answered, to whichever replica the load balancer picks. So that a re-delivery of an
 update already handled is only acknowledged, each update is first claimed by its `update_id` in the shared
-short-lived store (`UpdateLog`: memory, or Redis with several replicas). Handling goes through the
+short-lived store (`UpdateLog`: memory, or Redis with several replicas). A claim names its replica, and each
+replica keeps a heartbeat there: the claims of a replica whose heartbeat stopped (killed) are taken over at
+Telegram's next delivery, so failover takes seconds, not the claim's lifetime. Handling goes through the
 Application's update processor (bot/tg/updates.py), which keeps each chat's updates in order, across
 replicas too.
 
@@ -18,6 +20,7 @@ import asyncio
 import hmac
 import json
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from enum import Enum
 
@@ -33,7 +36,8 @@ UPDATE_PATH = "/telegram"
 HEALTH_PATH = "/healthz"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_UPDATE_BYTES = 1024 * 1024  # an update is a few kilobytes; files come by file_id, not in the body
-CLAIM_SECONDS = 60.0  # a claim outlives its replica this long; renewed while the update is being handled
+CLAIM_SECONDS = 60.0  # a claim lives this long; renewed while the update is being handled
+HEARTBEAT_SECONDS = 3.0  # a replica silent this long is dead, and its claims are taken over
 DONE_SECONDS = 24 * 3600.0  # Telegram gives up re-delivering an update after 24 hours
 DRAIN_SECONDS = 25.0  # within the 30 s a container runtime waits between SIGTERM and SIGKILL
 
@@ -47,28 +51,40 @@ class Claim(Enum):
 
 
 class UpdateLog:
-    """Which update ids are being handled or were handled, for as long as Telegram may re-deliver them. An
-    update id says nothing of who sent it; the log is in memory (or Redis) only."""
+    """Which update ids are being handled (and by which replica) or were handled, for as long as Telegram may
+    re-deliver them. An update id says nothing of who sent it; the log is in memory (or Redis) only."""
 
-    def __init__(self, store: EphemeralStore) -> None:
+    def __init__(self, store: EphemeralStore, replica: str | None = None) -> None:
         self._store = store
+        self.replica = (replica or secrets.token_hex(8)).encode()  # random: nothing about the machine
 
     @staticmethod
     def _key(update_id: int) -> str:
         return f"update:{update_id}"
 
+    async def beat(self) -> None:
+        """This replica is alive, for HEARTBEAT_SECONDS."""
+        await self._store.set(f"replica:{self.replica.decode()}", b"1", HEARTBEAT_SECONDS)
+
     async def claim(self, update_id: int) -> Claim:
         key = self._key(update_id)
         for _ in range(2):  # the other claim may expire between the two calls
-            if await self._store.add(key, b"busy", CLAIM_SECONDS):
+            if await self._store.add(key, self.replica, CLAIM_SECONDS):
                 return Claim.NEW
-            state = await self._store.get(key)
-            if state is not None:
-                return Claim.DONE if state == b"done" else Claim.BUSY
+            holder = await self._store.get(key)
+            if holder == b"done":
+                return Claim.DONE
+            if holder is not None and holder != self.replica:
+                if await self._store.get(f"replica:{holder.decode()}") is None:  # its replica died
+                    await self._store.set(key, self.replica, CLAIM_SECONDS)
+                    return Claim.NEW
+                return Claim.BUSY
+            if holder is not None:
+                return Claim.BUSY  # this replica is still at it (Telegram gave up waiting and asks again)
         return Claim.BUSY
 
     async def renew(self, update_id: int) -> None:
-        await self._store.set(self._key(update_id), b"busy", CLAIM_SECONDS)
+        await self._store.set(self._key(update_id), self.replica, CLAIM_SECONDS)
 
     async def done(self, update_id: int) -> None:
         await self._store.set(self._key(update_id), b"done", DONE_SECONDS)
@@ -88,6 +104,7 @@ class WebhookServer:
         self._idle = asyncio.Event()
         self._idle.set()
         self._runner: web.AppRunner | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
         self.port = 0
 
     async def start(self, listen: str, port: int) -> None:
@@ -99,6 +116,16 @@ class WebhookServer:
         site = web.TCPSite(self._runner, listen, port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        await self.updates.beat()
+        self._heartbeat = asyncio.ensure_future(self._beat())
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS / 3)
+            try:
+                await self.updates.beat()
+            except Exception as exc:  # Redis away for a moment: the health check says so; try again
+                log.warning("heartbeat not written (%s)", type(exc).__name__)
 
     async def drain(self, timeout: float = DRAIN_SECONDS) -> bool:
         """Refuse new updates; wait for those being handled. False if some were still running at `timeout`
@@ -113,6 +140,8 @@ class WebhookServer:
         return True
 
     async def stop(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

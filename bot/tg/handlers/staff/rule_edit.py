@@ -1,13 +1,15 @@
-"""Changing a rule from Telegram: a conversation from a ✏ button (or ➕ for a new rule, 🗄/♻ to retire or
-restore one) to a saved revision, and /rollback.
+"""Changing a rule from Telegram: a ✏ button (or ➕ for a new rule, 🗄/♻ to retire or restore one), then
+steps to a saved revision; and /rollback.
 
   TEXT     the editor sends the field's new text (or the new rule's YAML); verdicts come as buttons
   CONFIRM  the answer is shown as users will see it; 💾 saves, other text replaces the proposal
   NOTE     a short change note for the history, or none
 
 Nothing is saved before 💾 and the note; the save re-checks the rule with all others and refuses it whole
-if anything is wrong, or if someone else saved the rule meanwhile. The pending change lives in user_data
-(memory only); after TIMEOUT seconds without a step it is dropped and the editor told. Buttons:
+if anything is wrong, or if someone else saved the rule meanwhile. The pending change, with its step, lives
+in short-lived memory (`Services.pending_edits`: this process, or Redis for replicas), so any replica takes
+the next step (bot/tg/handlers/flows.py routes the editor's messages here); TIMEOUT seconds after the last
+step it is gone, and a button of it says so. Buttons:
 R:e:<rule>:<field|retire|restore>, R:a:<topic>, R:v:<rule>:<verdict>, R:s, R:n, R:x.
 
 A refusal is one short message whatever the editor sent: the rule's own schema is checked in a worker
@@ -17,20 +19,13 @@ thread first, and at most MAX_REASONS reasons, each cut short, are shown (securi
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from markupsafe import Markup, escape
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    TypeHandler,
-    filters,
-)
 
 from bot.editing.fields import (
     FIELDS,
@@ -49,14 +44,14 @@ from bot.qa.kb import VERDICTS, Entry, Problem, Rule, check_entry, rule_item
 from bot.services import Services
 from bot.tg import callbacks
 from bot.tg.authorisation import authorised
-from bot.tg.common import Press, button, conversation, pressed, read_press, reply_html
+from bot.tg.common import Press, button, pressed, read_press, reply_html
 from bot.tg.context import BotContext
 
-TEXT, CONFIRM, NOTE = range(3)
-PENDING = "rule_edit"
+TEXT, CONFIRM, NOTE = "text", "confirm", "note"
 LIFECYCLE = {"retire": True, "restore": False}
 MAX_NOTE = 300
-TIMEOUT: float = 30 * 60  # seconds; read when the conversation is built (tests set it shorter)
+TIMEOUT: float = 30 * 60  # seconds after the last step; read at each step (tests set it shorter)
+TOLD_FOR = 24 * 3600.0  # how long after a timeout the editor's next message is still told it was not saved
 MAX_REASONS = 10  # reasons listed in one refusal; the rest are counted
 MAX_REASON = 300  # characters of one reason
 MAX_REASONS_TOTAL = 2000  # characters of all reasons listed, well inside one Telegram message
@@ -69,41 +64,41 @@ class Pending:
     base: int  # the revision being changed; 0 for a new rule
     base_item: dict[str, Any] | None  # None for a new rule
     item: dict[str, Any] | None = None  # the proposal, once it passed the checks
+    step: str = TEXT
+    until: float = 0.0  # time.time() when the change times out: TIMEOUT after its last step
+
+    @property
+    def expired(self) -> bool:
+        return self.until < time.time()
 
 
-def build_conversation() -> ConversationHandler:
-    text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
-    press = callbacks.RulesButton.pattern
-    return conversation(
-        entry_points=[CallbackQueryHandler(on_start, pattern=press("ea"))],
-        states={
-            TEXT: [
-                MessageHandler(text, on_text),
-                CallbackQueryHandler(on_verdict, pattern=press("v")),
-            ],
-            CONFIRM: [
-                MessageHandler(text, on_text),
-                CallbackQueryHandler(on_confirm, pattern=press("s")),
-            ],
-            NOTE: [
-                MessageHandler(text, on_note),
-                CallbackQueryHandler(on_no_note, pattern=press("n")),
-            ],
-            ConversationHandler.TIMEOUT: [TypeHandler(Update, on_timeout)],
-        },
-        fallbacks=[
-            CommandHandler("batal", on_cancel, filters=filters.ChatType.PRIVATE),
-            CallbackQueryHandler(on_cancel, pattern=press("x")),
-        ],
-        allow_reentry=True,
-        conversation_timeout=TIMEOUT,
-    )
+async def _keep(context: BotContext, pending: Pending, step: str) -> None:
+    pending.step, pending.until = step, time.time() + TIMEOUT
+    await context.services.pending_edits.put(context.user.id, asdict(pending), ttl=TIMEOUT + TOLD_FOR)
 
 
-async def on_timeout(update: Update, context: BotContext) -> None:
-    """The conversation timed out: drop the pending change, which nothing else would, and say so."""
-    if context.user_data.pop(PENDING, None) is not None and update.effective_chat is not None:
-        await context.bot.send_message(update.effective_chat.id, context.services.ui("rules_timed_out", "id"))
+async def _drop(context: BotContext) -> None:
+    if context.user is not None:
+        await context.services.pending_edits.drop(context.user.id)
+
+
+async def _stored(context: BotContext) -> Pending | None:
+    found = await context.services.pending_edits.get(context.user.id) if context.user else None
+    return Pending(**found) if found is not None else None
+
+
+async def takes(update: Update, context: BotContext) -> bool:
+    """A private text message from an editor with a change pending: its next step (bot/tg/handlers/flows.py).
+    After the change timed out, the first such message is told it was not saved, rather than being taken
+    for a question."""
+    if update.effective_message.text is None or (pending := await _stored(context)) is None:
+        return False
+    if pending.expired:
+        await _drop(context)
+        await update.effective_message.reply_text(context.services.ui("rules_timed_out", "id"))
+        return True
+    await (on_note if pending.step == NOTE else on_text)(update, context)
+    return True
 
 
 def _keyboard(s: Services, *buttons: tuple[str, callbacks.Button]) -> InlineKeyboardMarkup:
@@ -114,26 +109,26 @@ def _cancel(s: Services) -> InlineKeyboardMarkup:
     return _keyboard(s, ("rules_cancel", callbacks.RulesButton("x")))
 
 
-@pressed(callbacks.RulesButton, otherwise=ConversationHandler.END)
-async def on_start(update: Update, context: BotContext, press: Press[callbacks.RulesButton]) -> int:
+@pressed(callbacks.RulesButton)
+async def on_start(update: Update, context: BotContext, press: Press[callbacks.RulesButton]) -> None:
     s, render = press.s, press.s.engine.renderer.render
     action, a, b = press.button.action, press.button.a, press.button.b
     if action == "a" and a in s.engine.kb.topics:
-        context.user_data[PENDING] = Pending("new", a, 0, None)
+        await _keep(context, Pending("new", a, 0, None), TEXT)
         await press.query.answer()
         html = render("admin/rule_new.html.j2", topic=s.engine.kb.topics[a], example=new_rule_template(a))
         await reply_html(press.message, html, _cancel(s))
-        return TEXT
+        return
     rev = await s.rules.current(a) if action == "e" else None
     if rev is None or (b not in FIELDS and b not in LIFECYCLE):
         await press.expired()
-        return ConversationHandler.END
+        return
     pending = Pending(b, rev.item["topic"], rev.revision, rev.item)
-    context.user_data[PENDING] = pending
+    await _keep(context, pending, TEXT)
     await press.query.answer()
     if b in LIFECYCLE:
         item = {k: v for k, v in rev.item.items() if k != "retired"} | ({"retired": True} if LIFECYCLE[b] else {})
-        return await _propose(press.message, s, pending, item)
+        return await _propose(press.message, context, pending, item)
     html = render("admin/rule_field.html.j2", field=FIELDS[b], label=s.ui(f"field_{b}", "id"), rule_id=a,
                   current=as_text(rev.item, b), sources=list(s.engine.kb.sources))  # fmt: skip
     keyboard = _cancel(s)
@@ -141,40 +136,39 @@ async def on_start(update: Update, context: BotContext, press: Press[callbacks.R
         choices = [button(v, callbacks.RulesButton("v", a, v)) for v in VERDICTS]
         keyboard = InlineKeyboardMarkup([choices, *keyboard.inline_keyboard])
     await reply_html(press.message, html, keyboard)
-    return TEXT
 
 
 async def _pending(update: Update, context: BotContext) -> tuple[Services, Pending] | None:
     """The editor's pending change, after the role check; None (and the editor told) if there is none."""
     if not await authorised(update, context, "rules"):
-        context.user_data.pop(PENDING, None)
+        await _drop(context)
         return None
     s = context.services
-    pending = context.user_data.get(PENDING)
+    pending = await _stored(context)
     if pending is None:
         await update.effective_message.reply_text(s.ui("rules_session_gone", "id"))
     return (s, pending) if pending is not None else None
 
 
-async def on_text(update: Update, context: BotContext) -> int:
+async def on_text(update: Update, context: BotContext) -> None:
     found = await _pending(update, context)
     if found is None:
-        return ConversationHandler.END
+        return
     s, pending = found
     message = update.effective_message
     if pending.action in LIFECYCLE:
         await message.reply_text(s.ui("rules_press_save", "id"))
-        return CONFIRM
+        return
     try:
         if pending.base_item is None:
             item = read_new_rule(message.text, pending.topic)
         else:
             item = apply(pending.base_item, pending.action, message.text)
     except Refused as exc:
-        return await _refuse(message, s, [Markup(s.ui(exc.key, "id", **exc.values))])
+        return await _refuse(message, context, pending, [Markup(s.ui(exc.key, "id", **exc.values))])
     except FieldError as exc:
-        return await _refuse(message, s, [str(exc)])
-    return await _propose(message, s, pending, item)
+        return await _refuse(message, context, pending, [str(exc)])
+    return await _propose(message, context, pending, item)
 
 
 async def _pending_press(
@@ -185,7 +179,10 @@ async def _pending_press(
     press = await read_press(update, context, callbacks.RulesButton)
     if press is None:
         return None
-    pending = context.user_data.get(PENDING)
+    pending = await _stored(context)
+    if pending is not None and pending.expired:
+        await _drop(context)
+        pending = None
     if pending is None or not ready(pending, press):
         await press.expired()
         return None
@@ -193,28 +190,30 @@ async def _pending_press(
     return press, pending
 
 
-async def on_verdict(update: Update, context: BotContext) -> int:
+async def on_verdict(update: Update, context: BotContext) -> None:
     found = await _pending_press(
-        update, context, lambda p, press: p.base_item is not None and press.button.b in VERDICTS
+        update, context, lambda p, press: p.step == TEXT and p.base_item is not None and press.button.b in VERDICTS
     )
     if found is None:
-        return ConversationHandler.END
+        return
     press, pending = found
-    return await _propose(press.message, press.s, pending, apply(pending.base_item, "verdict", press.button.b))
+    return await _propose(press.message, context, pending, apply(pending.base_item, "verdict", press.button.b))
 
 
-async def _propose(message: Message, s: Services, pending: Pending, item: dict[str, Any]) -> int:
+async def _propose(message: Message, context: BotContext, pending: Pending, item: dict[str, Any]) -> None:
     """Check the proposal with all other rules and show the answer it gives; or say why it cannot be."""
+    s = context.services
     problems = await asyncio.to_thread(check_entry, s.rules.sources, s.rules.topics, Entry(EDIT, item))
     if problems:  # its own schema fails: refused without holding up the event loop with the whole check
-        return await _refuse(message, s, [_reason(p) for p in problems])
+        return await _refuse(message, context, pending, [_reason(p) for p in problems])
     try:
         rule = await s.rules.preview(item)
         if pending.base_item is None and await s.rules.current(rule.id) is not None:
             raise RuleError([f"id {rule.id} sudah dipakai aturan lain; pilih id lain"])
     except RuleError as exc:
-        return await _refuse(message, s, exc.reasons)
+        return await _refuse(message, context, pending, exc.reasons)
     pending.item = rule_item(rule)
+    await _keep(context, pending, CONFIRM)
     html = s.engine.renderer.render(
         "admin/rule_preview.html.j2", rule=rule, action=pending.action, warnings=_warnings(s, pending, rule),
         label=s.ui(f"field_{pending.action}", "id") if pending.action in FIELDS else "",
@@ -222,7 +221,6 @@ async def _propose(message: Message, s: Services, pending: Pending, item: dict[s
     )  # fmt: skip
     keyboard = _keyboard(s, ("rules_save", callbacks.RulesButton("s")), ("rules_cancel", callbacks.RulesButton("x")))
     await reply_html(message, html, keyboard)
-    return CONFIRM
 
 
 def _preview(s: Services, rule: Rule, action: str) -> str:
@@ -274,55 +272,61 @@ def _capped(s: Services, reasons: list[str]) -> list[str]:
     return shown
 
 
-async def _refuse(message: Message, s: Services, reasons: list[str], retry: bool = True) -> int:
+async def _refuse(
+    message: Message, context: BotContext, pending: Pending | None, reasons: list[str], retry: bool = True
+) -> None:
+    """Say why; with `retry`, the editor sends a new text for the same change (its proposal is dropped)."""
+    s = context.services
+    if retry and pending is not None:
+        pending.item = None
+        await _keep(context, pending, TEXT)
     html = s.engine.renderer.render("admin/rule_refused.html.j2", reasons=_capped(s, reasons), retry=retry)
     await reply_html(message, html, _cancel(s) if retry else None)
-    return TEXT if retry else ConversationHandler.END
 
 
-async def on_confirm(update: Update, context: BotContext) -> int:
-    found = await _pending_press(update, context, lambda pending, _press: pending.item is not None)
+async def on_confirm(update: Update, context: BotContext) -> None:
+    found = await _pending_press(update, context, lambda pending, _press: pending.step == CONFIRM and pending.item)
     if found is None:
-        return ConversationHandler.END
-    press = found[0]
+        return
+    press, pending = found
+    await _keep(context, pending, NOTE)
     keyboard = _keyboard(
         press.s,
         ("rules_no_note", callbacks.RulesButton("n")),
         ("rules_cancel", callbacks.RulesButton("x")),
     )
     await press.message.reply_text(press.s.ui("rules_note_prompt", "id"), reply_markup=keyboard)
-    return NOTE
 
 
-async def on_note(update: Update, context: BotContext) -> int:
+async def on_note(update: Update, context: BotContext) -> None:
     found = await _pending(update, context)
     if found is None:
-        return ConversationHandler.END
+        return
     note = " ".join(update.effective_message.text.split())[:MAX_NOTE]
     return await _save(update, context, found[0], found[1], note)
 
 
-async def on_no_note(update: Update, context: BotContext) -> int:
-    found = await _pending_press(update, context, lambda pending, _press: pending.item is not None)
+async def on_no_note(update: Update, context: BotContext) -> None:
+    found = await _pending_press(update, context, lambda pending, _press: pending.step == NOTE and pending.item)
     if found is None:
-        return ConversationHandler.END
+        return
     return await _save(update, context, found[0].s, found[1], None)
 
 
-async def _save(update: Update, context: BotContext, s: Services, pending: Pending, note: str | None) -> int:
+async def _save(update: Update, context: BotContext, s: Services, pending: Pending, note: str | None) -> None:
     message = update.effective_message
     editor = update.effective_user.id
-    context.user_data.pop(PENDING, None)
+    await _drop(context)
     if pending.item is None:  # a note typed before the proposal passed (cannot happen from the buttons)
         await message.reply_text(s.ui("rules_session_gone", "id"))
-        return ConversationHandler.END
+        return
     try:
         rev = await s.rules.save(pending.item, str(editor), note, base=pending.base)
     except Unchanged:
         await message.reply_text(s.ui("rules_unchanged", "id"))
-        return ConversationHandler.END
+        return
     except RuleError as exc:
-        return await _refuse(message, s, exc.reasons, retry=False)
+        return await _refuse(message, context, None, exc.reasons, retry=False)
 
     action = {"new": "rule.add", "retire": "rule.retire", "restore": "rule.restore"}.get(pending.action, "rule.edit")
     await audit_change(s, editor, action, pending.base_item, rev.item)
@@ -330,7 +334,6 @@ async def _save(update: Update, context: BotContext, s: Services, pending: Pendi
     await message.reply_text(
         s.ui("rules_saved", "id", revision=rev.revision, rule_id=rev.rule_id), reply_markup=keyboard
     )
-    return ConversationHandler.END
 
 
 async def audit_change(
@@ -342,13 +345,21 @@ async def audit_change(
     await s.admin.audit(editor, action, after["id"], old, {k: after.get(k) for k in keys})
 
 
-async def on_cancel(update: Update, context: BotContext) -> int:
-    context.user_data.pop(PENDING, None)
+async def on_cancel(update: Update, context: BotContext) -> None:
+    """✖ under a step of the change."""
+    await _drop(context)
     s = context.services
     if update.callback_query is not None:
         await update.callback_query.answer()
     await update.effective_message.reply_text(s.ui("rules_cancelled", "id"))
-    return ConversationHandler.END
+
+
+async def cancel(update: Update, context: BotContext) -> bool:
+    """/batal while a change is pending (bot/tg/handlers/flows.py); False if none is."""
+    if await _stored(context) is None:
+        return False
+    await on_cancel(update, context)
+    return True
 
 
 async def on_rollback(update: Update, context: BotContext) -> None:

@@ -1,9 +1,9 @@
-"""/lapor: the anonymous report form, as a ConversationHandler in private chats.
+"""/lapor: the anonymous report form, in private chats.
 
-The draft in the database is the form's real state (`draft.step`): it is written whenever a step is
-answered, so a restart (even `kill -9`) loses nothing. The ConversationHandler only routes a user's
-messages to the form while a draft is open, and its entry points pick a draft up again after a restart.
-Its own state lives in memory and is never persisted (it is keyed by chat and user ids).
+The draft in the database is the form's only state (`draft.step`): it is written whenever a step is
+answered, so a restart (even `kill -9`) loses nothing, and any replica carries on the form. A user's
+private messages go to the form while they have a draft (`takes`, called by bot/tg/handlers/flows.py);
+its buttons carry the step they were shown for, so a stale one is refused.
 
 Once sent, the draft's row holds only the sealed receipt, shown again after any failure until the
 reporter confirms saving it; then the row is wiped and the form's messages are deleted from the chat.
@@ -18,17 +18,10 @@ from html import escape as html_escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
 
 from bot.services import Services
 from bot.tg import callbacks
-from bot.tg.common import Press, button, conversation, grid, pressed, reply_html, report_link
+from bot.tg.common import Press, button, grid, pressed, reply_html, report_link
 from bot.tg.context import BotContext
 from bot.tg.handlers.tips.evidence import download_evidence, has_file, refusal
 from bot.tips.dates import format_date
@@ -37,8 +30,6 @@ from bot.tips.form import EDITABLE, Problem
 from bot.tips.model import MAX_DESCRIPTION, MAX_EVIDENCE, MIN_DESCRIPTION, SENT, Draft, Receipt
 from bot.tips.service import today_wib
 
-FILLING, RECEIPT = "filling", "receipt"
-END = ConversationHandler.END
 CHOICES = {"c": "category", "e": "election", "p": "province", "d": "date"}  # button action -> step
 STEP_BOUND = ("back", "skip", "done", "clear")  # their value is the step they were shown for
 DELETE_BATCH = 100  # message ids per deleteMessages call
@@ -129,9 +120,9 @@ async def show_step(message: Message, s: Services, draft: Draft, lang: str, chos
     await reply_html(message, html, keyboard)
 
 
-async def _refuse(message: Message, s: Services, lang: str, problem: Problem) -> str:
+async def _refuse(message: Message, s: Services, lang: str, problem: Problem) -> None:
     await message.reply_text(s.ui(problem.key, lang, **problem.values))
-    return FILLING
+    return
 
 
 async def _retire(message: Message) -> None:
@@ -150,7 +141,7 @@ async def _retire_quietly(message: Message) -> None:
 # ---------------------------------------------------------------------- entry
 
 
-async def on_lapor(update: Update, context: BotContext) -> str | int:
+async def on_lapor(update: Update, context: BotContext) -> None:
     s = context.services
     user = update.effective_user
     lang = context.lang
@@ -162,15 +153,15 @@ async def on_lapor(update: Update, context: BotContext) -> str | int:
             [[_button(s, lang, "tip_resume", "resume"), _button(s, lang, "tip_new", "new")]]
         )
         await message.reply_text(s.ui("tip_has_draft", lang), reply_markup=keyboard)
-        return FILLING
+        return
     if await s.limits.reports.exhausted(user.id):
         await message.reply_text(s.ui("tip_limit", lang, limit=s.limits.reports.limit))
-        return END
+        return
     await message.reply_text(s.engine.renderer.render("tips/intro.html.j2", lang=lang))
     draft = Draft(first_message_id=message.message_id)
     await s.tips.save_draft(s.drafts.of(user.id), draft)
     await show_step(message, s, draft, lang)
-    return FILLING
+    return
 
 
 async def on_lapor_in_group(update: Update, context: BotContext) -> None:
@@ -184,19 +175,23 @@ async def on_lapor_in_group(update: Update, context: BotContext) -> None:
 # ---------------------------------------------------------------------- answers
 
 
-async def on_input(update: Update, context: BotContext) -> str | int:
-    """Any message while the form is open: the answer to the current step, or evidence."""
+async def takes(update: Update, context: BotContext) -> bool:
+    """A private message from a user with a draft: the answer to its current step, or evidence; after the
+    report was sent, the receipt again until the user confirms saving it. False: no draft."""
     s = context.services
-    user = update.effective_user
-    lang = context.lang
-    message = update.effective_message
-    key = s.drafts.of(user.id)
+    key = s.drafts.of(update.effective_user.id)
     draft = await s.tips.load_draft(key)
     if draft is None:
-        await message.reply_text(s.ui("tip_draft_gone", lang))
-        return END
+        return False
+    message = update.effective_message
     if draft.step == SENT:
-        return await _receipt_again(message, s, lang, draft, key)
+        await _receipt_again(message, s, context.lang, draft, key)
+    else:
+        await _on_input(message, s, context.lang, key, draft)
+    return True
+
+
+async def _on_input(message: Message, s: Services, lang: str, key: str, draft: Draft) -> None:
     if refused := refusal(message):
         return await _refuse(message, s, lang, Problem(refused))
     if has_file(message):
@@ -211,13 +206,13 @@ async def on_input(update: Update, context: BotContext) -> str | int:
     if step == "evidence":  # links: stay on the step for more
         text = s.ui("tip_evidence_links", lang, count=len(draft.evidence), max=MAX_EVIDENCE)
         await message.reply_text(text, reply_markup=InlineKeyboardMarkup(_evidencegrid(s, draft, lang)))
-        return FILLING
+        return
     # a typed answer is echoed as the bot read it, like a button's ("jateng" -> "✅ Jawa Tengah")
     await show_step(message, s, draft, lang, _chosen_label(s, draft, step, lang))
-    return FILLING
+    return
 
 
-async def _add_file(message: Message, s: Services, lang: str, key: str, draft: Draft) -> str:
+async def _add_file(message: Message, s: Services, lang: str, key: str, draft: Draft) -> None:
     if problem := s.form.room_for_evidence(draft):
         return await _refuse(message, s, lang, problem)
     try:
@@ -230,14 +225,14 @@ async def _add_file(message: Message, s: Services, lang: str, key: str, draft: D
     ack = "tip_evidence_photo" if clean.metadata_removed else "tip_evidence_file"
     text = s.ui(ack, lang, count=len(draft.evidence), max=MAX_EVIDENCE)
     await message.reply_text(text, reply_markup=InlineKeyboardMarkup(_evidencegrid(s, draft, lang)))
-    return FILLING
+    return
 
 
 # ---------------------------------------------------------------------- buttons
 
 
-@pressed(callbacks.TipButton, otherwise=FILLING)
-async def on_button(update: Update, context: BotContext, press: Press[callbacks.TipButton]) -> str | int:
+@pressed(callbacks.TipButton)
+async def on_button(update: Update, context: BotContext, press: Press[callbacks.TipButton]) -> None:
     s, lang = press.s, press.lang
     action, value = press.button.action, press.button.value
     if action == "saved":
@@ -251,7 +246,7 @@ async def on_button(update: Update, context: BotContext, press: Press[callbacks.
     draft = await s.tips.load_draft(key)
     if draft is None:
         await press.query.answer(s.ui("tip_draft_gone", lang), show_alert=True)
-        return END
+        return
     if draft.step == SENT:
         await press.query.answer()
         return await _receipt_again(press.message, s, lang, draft, key)
@@ -284,12 +279,12 @@ async def on_button(update: Update, context: BotContext, press: Press[callbacks.
         problem = Problem("tip_stale_button")
     if problem:
         await press.query.answer(s.ui(problem.key, lang, **problem.values), show_alert=True)
-        return FILLING
+        return
     await press.query.answer()
     await s.tips.save_draft(key, draft)
     await _retire(press.message)
     await show_step(press.message, s, draft, lang, chosen)
-    return FILLING
+    return
 
 
 async def _remove_evidence(s: Services, draft: Draft, number: int) -> Problem | None:
@@ -308,24 +303,24 @@ def _chosen_label(s: Services, draft: Draft, step: str, lang: str) -> str | None
             "date": shown["date"]}.get(step)  # fmt: skip
 
 
-async def _send(press: Press, context: BotContext, key: str, draft: Draft) -> str | int:
+async def _send(press: Press, context: BotContext, key: str, draft: Draft) -> None:
     """Commit first, then tell the user: a report is never announced as received before it is stored.
     The receipt is sent before anything else touches Telegram, and it stays sealed in the draft's row
     until the user confirms, so a failure or a crash from here on cannot lose it."""
     s, lang, user_id = press.s, press.lang, press.query.from_user.id
     if not s.form.ready(draft):
         await press.query.answer(s.ui("tip_stale_button", lang), show_alert=True)
-        return FILLING
+        return
     if await s.limits.reports.exhausted(user_id):
         await press.query.answer()
         await press.message.reply_text(s.ui("tip_limit", lang, limit=s.limits.reports.limit))
-        return FILLING
+        return
     await press.query.answer()
     receipt = await s.tips.submit(key, draft)
     await s.limits.reports.hit(user_id)
     await _show_receipt(press.message, s, lang, receipt)
     await _retire_quietly(press.message)
-    return RECEIPT
+    return
 
 
 async def _show_receipt(message: Message, s: Services, lang: str, receipt: Receipt) -> Message:
@@ -334,7 +329,7 @@ async def _show_receipt(message: Message, s: Services, lang: str, receipt: Recei
     return await message.reply_text(html, reply_markup=keyboard)
 
 
-async def _receipt_again(message: Message, s: Services, lang: str, sent: Draft, key: str) -> str:
+async def _receipt_again(message: Message, s: Services, lang: str, sent: Draft, key: str) -> None:
     """Anything before the user confirmed saving the code (after a restart too): show the code again, and
     remember where, so this copy is deleted with the form."""
     assert sent.receipt is not None
@@ -342,20 +337,10 @@ async def _receipt_again(message: Message, s: Services, lang: str, sent: Draft, 
     shown = await _show_receipt(message, s, lang, sent.receipt)
     sent.last_message_id = shown.message_id
     await s.tips.save_draft(key, sent)
-    return RECEIPT
+    return
 
 
-async def on_receipt_pending(update: Update, context: BotContext) -> str | int:
-    s = context.services
-    lang = context.lang
-    key = s.drafts.of(update.effective_user.id)
-    sent = await s.tips.pending_receipt(key)
-    if sent is None:
-        return END
-    return await _receipt_again(update.effective_message, s, lang, sent, key)
-
-
-async def _saved(press: Press, context: BotContext) -> int:
+async def _saved(press: Press, context: BotContext) -> None:
     """The code is saved: forget the user's link to the report, and clear the form from the chat."""
     s, lang = press.s, press.lang
     key = s.drafts.of(press.query.from_user.id)
@@ -363,7 +348,7 @@ async def _saved(press: Press, context: BotContext) -> int:
     await press.query.answer()
     if sent is None:  # pressed twice, or on an old message
         await _retire_quietly(press.message)
-        return END
+        return
     deadline = _deadline(sent, lang)
     await s.tips.discard_draft(key, sent)
     # the form goes from the chat, and every copy of the receipt shown meanwhile
@@ -372,7 +357,7 @@ async def _saved(press: Press, context: BotContext) -> int:
     note = s.ui("tip_chat_cleared" if deleted else "tip_chat_clear_yourself", lang)
     page = s.engine.renderer.render("tips/after.html.j2", lang=lang, deadline=deadline)
     await context.bot.send_message(press.message.chat_id, f"{note}\n\n{page}")
-    return END
+    return
 
 
 def _deadline(sent: Draft, lang: str) -> dict[str, object] | None:
@@ -405,60 +390,25 @@ async def _delete_messages(context: BotContext, chat_id: int, first: int | None,
 # ---------------------------------------------------------------------- cancelling
 
 
-async def cancel(message: Message, s: Services, lang: str, key: str, confirmed: bool = False) -> str | int:
+async def cancel(message: Message, s: Services, lang: str, key: str, confirmed: bool = False) -> None:
     """/batal and ✖️ ask first (a draft deleted by a stray tap cannot be brought back); 🗑 confirms."""
     draft = await s.tips.load_draft(key)
     if draft is None:
         await message.reply_text(s.ui("tip_nothing_to_cancel", lang))
-        return END
+        return
     if draft.step == SENT:  # the report is stored already: only the receipt is left to save
         return await _receipt_again(message, s, lang, draft, key)
     if not confirmed:
         keyboard = [[_button(s, lang, "tip_discard", "discard"), _button(s, lang, "tip_keep", "resume")]]
         await message.reply_text(s.ui("tip_cancel_confirm", lang), reply_markup=InlineKeyboardMarkup(keyboard))
-        return FILLING
+        return
     await s.tips.discard_draft(key, draft)
     await message.reply_text(s.ui("tip_cancelled", lang))
-    return END
+    return
 
 
-async def on_cancel(update: Update, context: BotContext) -> str | int:
-    """/batal, in the form or after a restart (when the conversation is not in memory any more)."""
+async def on_cancel(update: Update, context: BotContext) -> None:
+    """/batal: the draft, if there is one (bot/tg/handlers/flows.py asks the other forms first)."""
     s = context.services
     lang = context.lang
     return await cancel(update.effective_message, s, lang, s.drafts.of(update.effective_user.id))
-
-
-# ---------------------------------------------------------------------- wiring
-
-
-class HasDraft(filters.MessageFilter):
-    """Messages from users with an open draft: after a restart, their next message resumes the form."""
-
-    def __init__(self, s: Services) -> None:
-        super().__init__(name="HasDraft")
-        self.s = s
-
-    def filter(self, message: Message) -> bool:
-        return message.from_user is not None and self.s.drafts.of(message.from_user.id) in self.s.tips.draft_keys
-
-
-def build_conversation(s: Services) -> ConversationHandler:
-    private_message = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
-    answer = private_message & ~filters.COMMAND
-    button = CallbackQueryHandler(on_button, pattern=callbacks.TipButton.pattern())
-    return conversation(
-        entry_points=[
-            CommandHandler("lapor", on_lapor, filters=private_message),
-            CommandHandler("start", on_lapor, filters=private_message & filters.Regex(r"^/start\s+lapor\s*$")),
-            MessageHandler(answer & HasDraft(s), on_input),
-            button,
-        ],
-        states={
-            FILLING: [button, MessageHandler(answer, on_input)],
-            RECEIPT: [button, MessageHandler(answer, on_receipt_pending)],
-        },
-        fallbacks=[CommandHandler("batal", on_cancel, filters=private_message)],
-        name="lapor",
-        allow_reentry=True,
-    )

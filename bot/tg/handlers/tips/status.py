@@ -1,29 +1,26 @@
 """/status <kode>: a reporter follows up a tip with the receipt code, replies to handlers, adds evidence.
 
-The receipt is the only key. After a code is checked, the report it opened is remembered in memory
-(`user_data`, never persisted: a stored session would tie the user to the report) for a short session, so
-the buttons carry no report id that could be forged; a job forgets expired sessions. The reply prompt asks
-Telegram for a reply to it, so a reply that arrives after a restart is recognised (bot/tg/handlers/public/questions.py)
-and the reporter told it was not saved, rather than it being taken for a question.
+The receipt is the only key. After a code is checked, the report it opened is remembered in short-lived memory
+(`Services.status_sessions`: this process, or a Redis without persistence; never a disk, since a stored
+session would tie the user to the report) for a short session, so the buttons carry no report id that could
+be forged. The session also says what the reporter's next message is (a reply, or evidence): any replica
+reads it (bot/tg/handlers/flows.py). The reply prompt asks Telegram for a reply to it, so a reply that
+arrives after the session is gone is recognised (bot/tg/handlers/public/questions.py) and the reporter told
+it was not saved, rather than it being taken for a question.
 Wrong codes are counted per user with a rotating keyed hash (bot/privacy/throttle.py) to stop guessing.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import asdict, dataclass
 
 from telegram import ForceReply, InlineKeyboardMarkup, Message, Update
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import filters
 
 from bot.services import Services
 from bot.tg import callbacks
-from bot.tg.common import button, conversation, reply_html
+from bot.tg.common import button, reply_html
 from bot.tg.context import BotContext
 from bot.tg.handlers.tips.evidence import download_evidence, has_file, refusal
 from bot.tips.dates import format_date
@@ -33,9 +30,15 @@ from bot.tips.model import CLOSED, MAX_EVIDENCE, MAX_REPLY, EvidenceItem
 
 SESSION_SECONDS = 30 * 60
 REPLY, EVIDENCE = "reply", "evidence"
-END = ConversationHandler.END
 CODE_MESSAGE = filters.Regex(r"^\s*[A-Za-z0-9]{5}(?:[\s\-_.]*[A-Za-z0-9]{5}){3}\s*$")  # as receipts.normalise
-SESSION_KEY = "status"
+
+
+@dataclass
+class Session:
+    report_id: int
+    public_no: str
+    until: float  # time.time() when it ends, whatever is done meanwhile
+    expecting: str = ""  # REPLY or EVIDENCE: what the reporter's next message is; "" for none
 
 
 async def on_status(update: Update, context: BotContext) -> None:
@@ -74,7 +77,7 @@ async def show_status(update: Update, context: BotContext, typed: str) -> None:
     view = await s.tips.view(report_id)
     if view is None:
         return
-    context.user_data[SESSION_KEY] = (report_id, view.public_no, time.monotonic() + SESSION_SECONDS)
+    await _keep(context, Session(report_id, view.public_no, time.time() + SESSION_SECONDS))
     province = s.form.provinces.get(view.province)
     category = s.form.categories.get(view.category, (view.category, view.category))
     shown = {"category": category[1] if lang == "en" else category[0], "province": province.name if province else ""}
@@ -92,106 +95,99 @@ async def show_status(update: Update, context: BotContext, typed: str) -> None:
     await reply_html(message, html, keyboard)
 
 
-def _session(context: BotContext) -> tuple[int, str] | None:
-    session = context.user_data.get(SESSION_KEY)
-    if not session or session[2] < time.monotonic():
-        context.user_data.pop(SESSION_KEY, None)
+async def _session(context: BotContext) -> Session | None:
+    stored = await context.services.status_sessions.get(context.user.id) if context.user else None
+    if stored is None:
         return None
-    return session[0], session[1]
+    session = Session(**stored)
+    if session.until < time.time():
+        await _end(context)
+        return None
+    return session
 
 
-async def forget_expired_sessions(context: BotContext) -> None:
-    """A job: memory keeps a user's link to a report no longer than the session."""
-    now = time.monotonic()
-    for data in context.application.user_data.values():
-        if (session := data.get(SESSION_KEY)) and session[2] < now:
-            data.pop(SESSION_KEY, None)
+async def _keep(context: BotContext, session: Session) -> None:
+    """Memory keeps the user's link to the report no longer than the session (the store's TTL)."""
+    slot = context.services.status_sessions
+    await slot.put(context.user.id, asdict(session), ttl=max(0.01, session.until - time.time()))
+
+
+async def _end(context: BotContext) -> None:
+    if context.user is not None:
+        await context.services.status_sessions.drop(context.user.id)
+
+
+async def takes(update: Update, context: BotContext) -> bool:
+    """A private message while the session expects a reply or evidence (bot/tg/handlers/flows.py)."""
+    session = await _session(context)
+    if session is None or not session.expecting:
+        return False
+    await (on_reply if session.expecting == REPLY else on_evidence)(update, context, session)
+    return True
 
 
 def _done_keyboard(s: Services, lang: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[button(s.ui("status_done", lang), callbacks.FollowUp("done"))]])
 
 
-async def on_followup_button(update: Update, context: BotContext) -> str | int:
+async def on_followup_button(update: Update, context: BotContext) -> None:
     s = context.services
     query = update.callback_query
     lang = context.lang
     button = callbacks.FollowUp.unpack(query.data)
-    session = _session(context)
+    session = await _session(context)
     if button is None or not isinstance(query.message, Message):
         await query.answer(s.ui("expired", lang), show_alert=True)
-        return END
+        return
     action = button.action
     if action == "done":
-        context.user_data.pop(SESSION_KEY, None)
+        await _end(context)
         await query.answer()
         await query.message.edit_reply_markup(None)
         await query.message.reply_text(s.ui("status_followup_closed", lang))
-        return END
+        return
     if session is None:
         await query.answer(s.ui("status_session_gone", lang), show_alert=True)
-        return END
-    view = await s.tips.view(session[0])
+        return
+    view = await s.tips.view(session.report_id)
     if view is None or view.status in CLOSED or view.purged:
         await query.answer(s.ui("status_closed", lang), show_alert=True)
-        return END
+        return
     await query.answer()
     if action == "reply":
-        prompt = s.ui("status_ask_reply", lang, public_no=session[1], max=MAX_REPLY)
+        await _keep(context, Session(**{**asdict(session), "expecting": REPLY}))
+        prompt = s.ui("status_ask_reply", lang, public_no=session.public_no, max=MAX_REPLY)
         await query.message.reply_text(prompt, reply_markup=ForceReply(selective=True))
-        return REPLY
-    if action == "evidence":
-        text = s.ui("status_ask_evidence", lang, public_no=session[1])
+    elif action == "evidence":
+        await _keep(context, Session(**{**asdict(session), "expecting": EVIDENCE}))
+        text = s.ui("status_ask_evidence", lang, public_no=session.public_no)
         await query.message.reply_text(text, reply_markup=_done_keyboard(s, lang))
-        return EVIDENCE
-    return END
 
 
-async def _followup_message(
-    update: Update, context: BotContext
-) -> tuple[Services, str, Message, tuple[int, str]] | None:
-    """(services, language, the message, the open session), or None after saying the session has ended."""
-    s = context.services
-    lang = context.lang
-    message = update.effective_message
-    session = _session(context)
-    if session is None:
-        await message.reply_text(s.ui("status_session_gone", lang))
-        return None
-    return s, lang, message, session
-
-
-async def on_reply(update: Update, context: BotContext) -> str | int:
-    found = await _followup_message(update, context)
-    if found is None:
-        return END
-    s, lang, message, session = found
+async def on_reply(update: Update, context: BotContext, session: Session) -> None:
+    s, lang, message = context.services, context.lang, update.effective_message
     text = strip_invisible(message.text or "").strip()
     if not text:
         await message.reply_text(s.ui("tip_text_expected", lang))
-        return REPLY
+        return
     if len(text) > MAX_REPLY:
         await message.reply_text(s.ui("tip_too_long", lang, length=len(text), limit=MAX_REPLY))
-        return REPLY
-    await s.tips.reply(session[0], text)
+        return
+    await s.tips.reply(session.report_id, text)
     # the reply stays open: a reporter often goes on in a second message, which must not become a question
-    saved = s.ui("status_reply_saved", lang, public_no=session[1])
+    saved = s.ui("status_reply_saved", lang, public_no=session.public_no)
     await message.reply_text(saved, reply_markup=_done_keyboard(s, lang))
-    return REPLY
 
 
-async def on_evidence(update: Update, context: BotContext) -> str | int:
+async def on_evidence(update: Update, context: BotContext, session: Session) -> None:
     """Each item is added to the report as it arrives, so nothing waits in memory."""
-    found = await _followup_message(update, context)
-    if found is None:
-        return END
-    s, lang, message, session = found
+    s, lang, message = context.services, context.lang, update.effective_message
     if refused := refusal(message):
         await message.reply_text(s.ui(refused, lang))
-        return EVIDENCE
-    if not (room := await s.tips.room_for_evidence(session[0])):
-        await message.reply_text(s.ui("status_evidence_full", lang, public_no=session[1], max=MAX_EVIDENCE))
-        return EVIDENCE
+        return
+    if not (room := await s.tips.room_for_evidence(session.report_id)):
+        await message.reply_text(s.ui("status_evidence_full", lang, public_no=session.public_no, max=MAX_EVIDENCE))
+        return
     items: list[EvidenceItem] = []
     saved = "status_evidence_saved"
     if has_file(message):
@@ -199,7 +195,7 @@ async def on_evidence(update: Update, context: BotContext) -> str | int:
             clean = await download_evidence(message)
         except EvidenceError as exc:
             await message.reply_text(s.ui(exc.key, lang))
-            return EVIDENCE
+            return
         items.append(await s.tips.store_file(clean))
         saved = "status_evidence_saved" if clean.metadata_removed else "status_evidence_file"
     else:
@@ -207,31 +203,17 @@ async def on_evidence(update: Update, context: BotContext) -> str | int:
         items = [EvidenceItem(kind="link", url=url) for url in links[:room]]
     if not items:
         await message.reply_text(s.ui("tip_evidence_expected", lang), reply_markup=_done_keyboard(s, lang))
-        return EVIDENCE
-    await s.tips.add_evidence(session[0], items)
-    await message.reply_text(s.ui(saved, lang, public_no=session[1]), reply_markup=_done_keyboard(s, lang))
-    return EVIDENCE
+        return
+    await s.tips.add_evidence(session.report_id, items)
+    await message.reply_text(s.ui(saved, lang, public_no=session.public_no), reply_markup=_done_keyboard(s, lang))
 
 
-async def on_followup_cancel(update: Update, context: BotContext) -> int:
-    context.user_data.pop(SESSION_KEY, None)
-    s = context.services
-    lang = context.lang
-    await update.effective_message.reply_text(s.ui("status_followup_closed", lang))
-    return END
-
-
-def build_conversation() -> ConversationHandler:
-    private_message = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
-    answer = private_message & ~filters.COMMAND
-    button = CallbackQueryHandler(on_followup_button, pattern=callbacks.FollowUp.pattern())
-    return conversation(
-        entry_points=[button],
-        states={
-            REPLY: [MessageHandler(answer, on_reply)],
-            EVIDENCE: [button, MessageHandler(answer, on_evidence)],
-        },
-        fallbacks=[CommandHandler("batal", on_followup_cancel, filters=private_message)],
-        name="status",
-        allow_reentry=True,
-    )
+async def cancel(update: Update, context: BotContext) -> bool:
+    """/batal while the session expects a message: close it (bot/tg/handlers/flows.py). False if it expects
+    nothing."""
+    session = await _session(context)
+    if session is None or not session.expecting:
+        return False
+    await _end(context)
+    await update.effective_message.reply_text(context.services.ui("status_followup_closed", context.lang))
+    return True

@@ -462,5 +462,3 @@ async def test_a_status_session_is_forgotten_once_it_expires(tmp_path, monkeypat
         await asyncio.sleep(0.1)
         assert await s.status_sessions.get(7020) is None  # memory keeps no user -> report link
         assert not any(key.startswith("status:") for key in s.ephemeral._items)
-
-

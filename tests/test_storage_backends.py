@@ -24,6 +24,7 @@ from bot.storage.admin import AdminStore
 from bot.storage.database import Database
 from bot.storage.migrations import MIGRATIONS
 from bot.storage.questions import QuestionStore
+from bot.storage.rules import RULES_CHANNEL
 from bot.storage.tips import NewEvidence, NewReport, TipStore
 from tests import pg
 from tests.conftest import KNOWLEDGE
@@ -228,3 +229,24 @@ async def test_sqlite_connections_keep_their_settings_and_errors_keep_values_out
         assert "k-rahasia" not in str(caught.value)
     finally:
         await store.close()
+
+
+async def test_a_rule_saved_by_another_process_is_announced_at_once_on_postgresql(backend_url, tmp_path):
+    """Replicas reload the rules when another one saves a revision (LISTEN/NOTIFY), not at their next poll."""
+    if backend_url is None:
+        pytest.skip("SQLite has one process per file: nothing to announce")
+    kb = load_knowledge(KNOWLEDGE)
+    listening, saving = Database(tmp_path / "a.sqlite3", backend_url), Database(tmp_path / "b.sqlite3", backend_url)
+    await listening.open()
+    await saving.open()
+    try:
+        heard = asyncio.Event()
+        await listening.listen(RULES_CHANNEL, heard.set)
+        rules = RuleService(saving, kb.sources, kb.topics)
+        await rules.open([*kb.rules.values(), *kb.retired.values()])
+        heard.clear()  # the first revisions were saved before; only the next one counts
+        assert await rules.add_phrasing("kampanye-hadir-pasif", "pns nonton kampanye boleh?", "9003")
+        await asyncio.wait_for(heard.wait(), 1.0)
+    finally:
+        await listening.close()
+        await saving.close()

@@ -30,6 +30,7 @@ from bot.qa.followups import FollowUps
 from bot.qa.stories import MAX_STORY_CHARS
 from bot.storage.database import Database
 from bot.storage.ephemeral import EphemeralStore, UserSlot
+from bot.storage.leader import Leader
 from bot.storage.questions import QuestionStore
 from bot.tips.form import TipForm
 from bot.tips.service import TipService
@@ -56,6 +57,7 @@ class Services:
     ephemeral: EphemeralStore  # short-lived state: this process's memory, or Redis for replicas
     status_sessions: UserSlot  # the report a /status session opened (bot/tg/handlers/tips/status.py)
     pending_edits: UserSlot  # rule changes in progress (bot/tg/handlers/staff/rule_edit.py)
+    leader: Leader  # whether this replica runs the periodic sweeps
     ui: Messages = field(default_factory=lambda: Messages(TEMPLATES_DIR / "messages"))
     bot_username: str = ""  # known once the bot has asked Telegram who it is
 

@@ -22,6 +22,7 @@ from bot.privacy.keys import KeyMismatch, check_value, load_keys
 from bot.qa.kb_files import load_knowledge
 from bot.storage.admin import AdminStore
 from bot.storage.database import Database
+from bot.storage.leader import Leader
 from bot.storage.migrations import MIGRATIONS
 from bot.storage.questions import QuestionStore
 from bot.storage.rules import RULES_CHANNEL
@@ -93,8 +94,17 @@ async def test_reports_filed_at_once_get_distinct_numbers_in_order(database):
     assert report_id is not None and (await tips.report(report_id))["status"] == "baru"
     assert {(await tips.draft(f"user{n}")).decode() for n in range(20)} == set(numbers)  # each its own receipt
     assert len(await tips.list_reports(None, 0, None)) == 20 and len(await tips.list_reports("baru", 5, 3)) == 3
-    assert await tips.claim_notice((await tips.notices(1))[0]["id"], 0)
-    assert not await tips.claim_notice((await tips.notices(1))[0]["id"], 0)  # that attempt was claimed
+    # two delivery runs at once (two replicas) share the notices, none twice; a claim holds until its lease ends
+    now = 1_000_000.0
+    first, second = await asyncio.gather(tips.claim_notices(now, 60, 12), tips.claim_notices(now, 60, 12))
+    claimed = [row["id"] for row in [*first, *second]]
+    assert len(claimed) == len(set(claimed)) == 20
+    assert await tips.claim_notices(now + 59, 60) == []
+    await tips.notice_failed(claimed[0], now + 30, "NetworkError")  # back off 30 s, whoever delivers next
+    assert await tips.claim_notices(now + 29, 60) == []
+    [again] = await tips.claim_notices(now + 30, 60)
+    assert again["id"] == claimed[0] and again["attempts"] == 1  # the row as it was claimed: one attempt before
+    assert len(await tips.claim_notices(now + 61, 60, 50)) == 19  # the leases of a "dead" run ran out
     [item] = await tips.evidence(report_id)
     assert await tips.purge_report(report_id, TODAY) == [item["file"]] and await tips.evidence(report_id) == []
 
@@ -250,3 +260,23 @@ async def test_a_rule_saved_by_another_process_is_announced_at_once_on_postgresq
     finally:
         await listening.close()
         await saving.close()
+
+
+async def test_one_leader_at_a_time_and_the_next_takes_over(backend_url, tmp_path):
+    """The periodic sweeps run on one replica: the holder of an advisory lock, given up when it dies."""
+    first, second = Database(tmp_path / "a.sqlite3", backend_url), Database(tmp_path / "b.sqlite3", backend_url)
+    await first.open()
+    await second.open()
+    try:
+        a, b = Leader(first), Leader(second)
+        if backend_url is None:
+            assert await a.is_leader() and await b.is_leader()  # SQLite: one process per file, always the leader
+            return
+        assert await a.is_leader() and not await b.is_leader()
+        assert await a.is_leader() and not await b.is_leader()  # kept, not taken in turns
+        await a.close()  # what a killed replica's broken connection does
+        assert await b.is_leader() and not await a.is_leader()
+        await b.close()
+    finally:
+        await first.close()
+        await second.close()

@@ -205,17 +205,31 @@ class TipStore:
     async def notices(self, limit: int = 20) -> list[Row]:
         return await self.store.fetchall("SELECT * FROM outbox ORDER BY id LIMIT ?", (limit,))
 
-    async def claim_notice(self, notice_id: int, attempts: int) -> bool:
-        """Count the attempt before sending; False if another delivery run claimed this attempt first."""
+    async def claim_notices(self, now: float, lease: float, limit: int = 20) -> list[Row]:
+        """Due notices nobody holds, claimed until `now + lease` with their attempt counted, in one short
+        transaction: on PostgreSQL rows another replica is claiming are skipped (SKIP LOCKED), on SQLite the
+        writer lock serialises. A claim whose replica died is due again when its lease runs out."""
         async with self.store.transaction() as db:
-            sql = "UPDATE outbox SET attempts = attempts + 1 WHERE id = ? AND attempts = ?"
-            return await db.run(sql, (notice_id, attempts)) == 1
+            lock = " FOR UPDATE SKIP LOCKED" if db.dialect == "postgresql" else ""
+            rows = await db.all(
+                f"SELECT * FROM outbox WHERE due_at <= ? AND lease_until <= ? ORDER BY id LIMIT ?{lock}",
+                (now, now, limit),
+            )
+            for row in rows:
+                await db.run(
+                    "UPDATE outbox SET lease_until = ?, attempts = attempts + 1 WHERE id = ?", (now + lease, row["id"])
+                )
+        return rows
 
     async def notice_sent(self, notice_id: int) -> None:
         await self.store.write("DELETE FROM outbox WHERE id = ?", (notice_id,))
 
-    async def notice_failed(self, notice_id: int, error: str) -> None:
-        await self.store.write("UPDATE outbox SET last_error = ? WHERE id = ?", (error, notice_id))
+    async def notice_failed(self, notice_id: int, due_at: float, error: str | None) -> None:
+        """Back to the queue, not before `due_at` (a failed attempt's backoff, or now for one never tried)."""
+        await self.store.write(
+            "UPDATE outbox SET lease_until = 0, due_at = ?, last_error = COALESCE(?, last_error) WHERE id = ?",
+            (due_at, error, notice_id),
+        )
 
     async def evidence_count(self, report_id: int) -> tuple[int, int]:
         """(items, bytes) of a report's evidence, for the limits on adding more."""

@@ -44,6 +44,7 @@ from bot.qa.followups import FollowUps
 from bot.services import Services
 from bot.storage.database import LOCK_SLOTS, Database
 from bot.storage.ephemeral import PersistentRedis, UserSlot, ephemeral_store
+from bot.storage.leader import Leader
 from bot.storage.lock import DataDirBusy, DataDirLock
 from bot.storage.questions import QuestionStore
 from bot.storage.rules import RULES_CHANNEL
@@ -142,6 +143,7 @@ def build_services(settings: Settings) -> Services:
     rules = RuleService(store, engine.kb.sources, engine.kb.topics)
     choices, retired = load_categories(settings.knowledge_dir)
     return Services(
+        leader=Leader(store),
         settings=settings,
         knowledge=ServedKnowledge(engine, rules),
         store=store,
@@ -225,6 +227,7 @@ def build_application(settings: Settings, max_rate: float = 30, retry_backoff: f
 
     async def post_shutdown(_app: Application) -> None:
         try:
+            await svc.leader.close()
             await svc.ephemeral.close()
             await store.close()
         finally:

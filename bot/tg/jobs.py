@@ -1,6 +1,7 @@
 """Background jobs on the Application's JobQueue: admin notices (an outbox retried until Telegram accepts
-each one, delivered in batches every `OUTBOX_INTERVAL`), the retention sweep, and picking up rules changed
-by another process (`kb import`)."""
+each one, delivered in batches every `OUTBOX_INTERVAL`, claimed with a lease so replicas share it), the
+retention sweep and WAL wipes (on one replica at a time: `Leader`, bot/storage/leader.py), and picking up rules
+changed by another process (`kb import`, another replica) on every replica."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from bot.tg.context import BotContext
 log = logging.getLogger(__name__)
 
 MAX_DELAY = 300.0
+NOTICE_LEASE = 120.0  # seconds a delivery run holds the notices it claimed: longer than sending a batch takes
 PURGE_EVERY = 3600.0
 WIPE_RETRY_EVERY = 30.0
 
@@ -25,35 +27,38 @@ def retry_delay(attempts: int, interval: float, retry_after: float = 0.0) -> flo
 
 
 async def deliver_notices(context: BotContext) -> None:
+    """Every replica runs this: each run claims a batch with a lease (bot/storage/tips.py), so a notice goes
+    out once. At least once, in fact: a replica killed between Telegram accepting a notice and its row being
+    deleted leaves it to be sent again when the lease runs out; the notice names its report number, so staff
+    see it is the same report."""
     s = context.services
     interval = s.settings.outbox_interval
     if s.settings.admin_chat_id is None:
         return  # notices wait in the outbox until ADMIN_CHAT_ID is set
-    async with s.tips.delivering:  # one delivery run at a time, so a notice is not sent twice
-        for notice in await s.tips.due_notices():
-            fields = {
-                **notice.fields,
-                "category": _category(s, notice.fields["category"]),
-                "election": s.ui(f"election_{notice.fields['election']}", "id"),
-                "province": p.name if (p := s.form.provinces.get(notice.fields["province"])) else "",
-            }
-            html = s.engine.renderer.render("tips/admin_notice.html.j2", n=fields)
-            if not await s.tips.claim(notice):
-                continue  # another delivery run has this attempt
-            try:
-                await context.bot.send_message(s.settings.admin_chat_id, html)
-            except RetryAfter as exc:
-                wait = exc.retry_after  # seconds, or a timedelta with PTB_TIMEDELTA set
-                seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
-                delay = retry_delay(notice.attempts, interval, seconds)
-                await s.tips.notice_failed(notice, delay, "RetryAfter")
-                break  # Telegram asked everyone to wait
-            except TelegramError as exc:
-                log.warning("admin notice not delivered (%s); will retry", type(exc).__name__)
-                await s.tips.notice_failed(notice, retry_delay(notice.attempts, interval), type(exc).__name__)
-                break
-            else:
-                await s.tips.notice_sent(notice)
+    claimed = await s.tips.claim_notices(NOTICE_LEASE)
+    for n, notice in enumerate(claimed):
+        fields = {
+            **notice.fields,
+            "category": _category(s, notice.fields["category"]),
+            "election": s.ui(f"election_{notice.fields['election']}", "id"),
+            "province": p.name if (p := s.form.provinces.get(notice.fields["province"])) else "",
+        }
+        html = s.engine.renderer.render("tips/admin_notice.html.j2", n=fields)
+        try:
+            await context.bot.send_message(s.settings.admin_chat_id, html)
+        except RetryAfter as exc:
+            wait = exc.retry_after  # seconds, or a timedelta with PTB_TIMEDELTA set
+            seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
+            await s.tips.notice_failed(notice, retry_delay(notice.attempts - 1, interval, seconds), "RetryAfter")
+        except TelegramError as exc:
+            log.warning("admin notice not delivered (%s); will retry", type(exc).__name__)
+            await s.tips.notice_failed(notice, retry_delay(notice.attempts - 1, interval), type(exc).__name__)
+        else:
+            await s.tips.notice_sent(notice)
+            continue
+        for untried in claimed[n + 1 :]:  # Telegram asked to wait, or failed: the rest go back to the queue
+            await s.tips.notice_failed(untried, 0.0, None)
+        break
 
 
 def _category(s: Services, category_id: str) -> str:
@@ -63,6 +68,8 @@ def _category(s: Services, category_id: str) -> str:
 
 async def purge(context: BotContext) -> None:
     s = context.services
+    if not await s.leader.is_leader():
+        return
     await s.tips.purge(s.settings.tip_retention_days)
     s.drafts.retire_legacy()
     await s.questions.purge_questions(date.today() - timedelta(days=s.settings.question_retention_days))
@@ -79,5 +86,7 @@ async def wipe_if_pending(context: BotContext) -> None:
     """A wipe the WAL's readers blocked (bot/storage/database.py): try again, and say so if it still fails.
     The warning comes from this job, not from the reporter's confirmation, so its time marks nobody."""
     store = context.services.store
+    if not await context.services.leader.is_leader():
+        return
     if store.wipe_pending and not await store.wipe():
         log.warning("the WAL could not be truncated: another process keeps a read transaction open on the database")

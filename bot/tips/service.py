@@ -66,10 +66,8 @@ class TipService:
         self.vault = vault
         self.files = files
         self._locator_key = locator_key
-        self.delivering = asyncio.Lock()  # one outbox delivery run at a time, so a notice is not sent twice
         self.draft_keys: set[str] = set()  # who has a draft, so their next message resumes it after a restart
         self._orphans: set[str] = set()  # evidence files nothing named at the last sweep
-        self._not_before: dict[int, float] = {}  # notice id -> monotonic time of its next attempt (memory only)
 
     async def open(self) -> None:
         self.draft_keys = await self.store.draft_keys()
@@ -271,13 +269,10 @@ class TipService:
 
     # ------------------------------------------------------------------ notices to admins
 
-    async def due_notices(self) -> list[Notice]:
-        """Notices whose next attempt is due (the backoff lives in memory; after a restart all are due)."""
+    async def claim_notices(self, lease: float) -> list[Notice]:
+        """Due notices, claimed for `lease` seconds (bot/storage/tips.py): no other replica sends them meanwhile."""
         notices = []
-        now = time.monotonic()
-        for row in await self.store.notices():
-            if self._not_before.get(row["id"], 0.0) > now:
-                continue
+        for row in await self.store.claim_notices(time.time(), lease):
             report = await self.store.report(row["report_id"]) if row["report_id"] else None
             if report is None:
                 await self.store.notice_sent(row["id"])  # its report is gone; nothing to announce
@@ -294,16 +289,12 @@ class TipService:
             notices.append(Notice(row["id"], row["kind"], row["attempts"], fields))
         return notices
 
-    async def claim(self, notice: Notice) -> bool:
-        return await self.store.claim_notice(notice.id, notice.attempts)
-
     async def notice_sent(self, notice: Notice) -> None:
-        self._not_before.pop(notice.id, None)
         await self.store.notice_sent(notice.id)
 
-    async def notice_failed(self, notice: Notice, delay: float, error: str) -> None:
-        self._not_before[notice.id] = time.monotonic() + delay
-        await self.store.notice_failed(notice.id, error)
+    async def notice_failed(self, notice: Notice, delay: float, error: str | None) -> None:
+        """Try again after `delay` seconds (0 and no error: it was claimed but not tried; give it back)."""
+        await self.store.notice_failed(notice.id, time.time() + delay, error)
 
     # ------------------------------------------------------------------ retention
 

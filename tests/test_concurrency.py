@@ -70,8 +70,8 @@ async def test_a_chat_waiting_for_its_turn_holds_no_slot(tmp_path, gate, monkeyp
     still gets a slot: the flooding chat's 9 waiting updates hold none."""
 
     class FourSlots(updates.PerChatUpdateProcessor):
-        def __init__(self, _max_concurrent_updates: int | None = None) -> None:
-            super().__init__(4)
+        def __init__(self, _max_concurrent_updates: int | None = None, **kwargs) -> None:
+            super().__init__(4, **kwargs)  # on PostgreSQL, `hold` too: the chat's advisory lock
 
     monkeypatch.setattr(bot.tg.app, "PerChatUpdateProcessor", FourSlots)
     flood, answered = await _other_chat_is_answered_during_a_flood(tmp_path, gate, 6)

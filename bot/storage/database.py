@@ -223,20 +223,6 @@ class Database:
             return False
         return True
 
-    async def try_hold(self, key: int) -> AsyncConnection | None:
-        """PostgreSQL: `key`'s advisory lock if no other process holds it, on a connection of its own that keeps
-        it until the connection is closed (or dies with its process); None if another holds it."""
-        assert self._locks is not None, "PostgreSQL only"
-        conn = await self._locks.connect()
-        try:
-            if (await conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key})).scalar_one():
-                return conn
-        except BaseException:
-            await conn.close()
-            raise
-        await conn.close()
-        return None
-
     @asynccontextmanager
     async def advisory_lock(self, key: int) -> AsyncIterator[None]:
         """PostgreSQL: one holder of `key` at a time across every process on the database, until the block

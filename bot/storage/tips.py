@@ -208,27 +208,39 @@ class TipStore:
     async def claim_notices(self, now: float, lease: float, limit: int = 20) -> list[Row]:
         """Due notices nobody holds, claimed until `now + lease` with their attempt counted, in one short
         transaction: on PostgreSQL rows another replica is claiming are skipped (SKIP LOCKED), on SQLite the
-        writer lock serialises. A claim whose replica died is due again when its lease runs out."""
+        writer lock serialises. A claim whose replica died is due again when its lease runs out. The rows come
+        back as they were before the claim (`attempts`: the attempts before this one).
+
+        `due_at` and `lease_until` are epoch seconds set here and in `notice_failed`, at delivery time (a run every
+        NOTICE_INTERVAL), never when the report was sent: the row keeps only `created_on`, a day."""
         async with self.store.transaction() as db:
             lock = " FOR UPDATE SKIP LOCKED" if db.dialect == "postgresql" else ""
             rows = await db.all(
                 f"SELECT * FROM outbox WHERE due_at <= ? AND lease_until <= ? ORDER BY id LIMIT ?{lock}",
                 (now, now, limit),
             )
-            for row in rows:
+            if rows:
+                marks = ",".join("?" * len(rows))
                 await db.run(
-                    "UPDATE outbox SET lease_until = ?, attempts = attempts + 1 WHERE id = ?", (now + lease, row["id"])
+                    f"UPDATE outbox SET lease_until = ?, attempts = attempts + 1 WHERE id IN ({marks})",
+                    (now + lease, *(row["id"] for row in rows)),
                 )
         return rows
 
     async def notice_sent(self, notice_id: int) -> None:
         await self.store.write("DELETE FROM outbox WHERE id = ?", (notice_id,))
 
-    async def notice_failed(self, notice_id: int, due_at: float, error: str | None) -> None:
-        """Back to the queue, not before `due_at` (a failed attempt's backoff, or now for one never tried)."""
+    async def notice_failed(self, notice_id: int, due_at: float, error: str) -> None:
+        """Back to the queue, not before `due_at` (the failed attempt's backoff), for whichever replica delivers
+        next."""
         await self.store.write(
-            "UPDATE outbox SET lease_until = 0, due_at = ?, last_error = COALESCE(?, last_error) WHERE id = ?",
-            (due_at, error, notice_id),
+            "UPDATE outbox SET lease_until = 0, due_at = ?, last_error = ? WHERE id = ?", (due_at, error, notice_id)
+        )
+
+    async def notice_released(self, notice_id: int) -> None:
+        """Claimed but not tried (the run stopped before it): due again at once, its attempt not counted."""
+        await self.store.write(
+            "UPDATE outbox SET lease_until = 0, attempts = attempts - 1 WHERE id = ? AND attempts > 0", (notice_id,)
         )
 
     async def evidence_count(self, report_id: int) -> tuple[int, int]:

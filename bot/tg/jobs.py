@@ -6,59 +6,75 @@ changed by another process (`kb import`, another replica) on every replica."""
 from __future__ import annotations
 
 import logging
+import time
 from datetime import date, timedelta
 
 from telegram.error import RetryAfter, TelegramError
 
 from bot.services import Services
 from bot.tg.context import BotContext
+from bot.tips.service import Notice
 
 log = logging.getLogger(__name__)
 
 MAX_DELAY = 300.0
 NOTICE_LEASE = 120.0  # seconds a delivery run holds the notices it claimed: longer than sending a batch takes
+NOTICE_BATCH = 20  # notices claimed per run; the rest wait for the next run, on this replica or another
 PURGE_EVERY = 3600.0
 WIPE_RETRY_EVERY = 30.0
 
 
 def retry_delay(attempts: int, interval: float, retry_after: float = 0.0) -> float:
-    """Linear backoff from the outbox interval, capped at five minutes, never sooner than Telegram asks."""
+    """Linear backoff from the outbox interval (`attempts`: the failed ones before this one), capped at five
+    minutes, never sooner than Telegram asks."""
     return max(retry_after, min(MAX_DELAY, interval * (attempts + 1)))
 
 
 async def deliver_notices(context: BotContext) -> None:
-    """Every replica runs this: each run claims a batch with a lease (bot/storage/tips.py), so a notice goes
-    out once. At least once, in fact: a replica killed between Telegram accepting a notice and its row being
-    deleted leaves it to be sent again when the lease runs out; the notice names its report number, so staff
-    see it is the same report."""
+    """Every replica runs this: each run claims a batch with a lease (bot/storage/tips.py), so no other replica
+    sends those notices meanwhile, and a failed one's backoff is on its row, so every replica honours it.
+
+    At least once, not exactly once: a notice is deleted right after Telegram accepts it, and a replica killed
+    in between (or a sendMessage whose answer timed out, which is never retried blindly: bot/tg/ratelimit.py)
+    leaves it to be sent again once its lease runs out (or its backoff). Such a duplicate is visible and
+    harmless: the notice names its report number, so staff see it is the same report. A run starts no send
+    after half its lease, so a slow batch (Telegram's retries) cannot outlive the lease and be sent twice."""
     s = context.services
-    interval = s.settings.outbox_interval
     if s.settings.admin_chat_id is None:
         return  # notices wait in the outbox until ADMIN_CHAT_ID is set
-    claimed = await s.tips.claim_notices(NOTICE_LEASE)
-    for n, notice in enumerate(claimed):
-        fields = {
-            **notice.fields,
-            "category": _category(s, notice.fields["category"]),
-            "election": s.ui(f"election_{notice.fields['election']}", "id"),
-            "province": p.name if (p := s.form.provinces.get(notice.fields["province"])) else "",
-        }
-        html = s.engine.renderer.render("tips/admin_notice.html.j2", n=fields)
-        try:
-            await context.bot.send_message(s.settings.admin_chat_id, html)
-        except RetryAfter as exc:
-            wait = exc.retry_after  # seconds, or a timedelta with PTB_TIMEDELTA set
-            seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
-            await s.tips.notice_failed(notice, retry_delay(notice.attempts - 1, interval, seconds), "RetryAfter")
-        except TelegramError as exc:
-            log.warning("admin notice not delivered (%s); will retry", type(exc).__name__)
-            await s.tips.notice_failed(notice, retry_delay(notice.attempts - 1, interval), type(exc).__name__)
-        else:
-            await s.tips.notice_sent(notice)
-            continue
-        for untried in claimed[n + 1 :]:  # Telegram asked to wait, or failed: the rest go back to the queue
-            await s.tips.notice_failed(untried, 0.0, None)
-        break
+    pending = await s.tips.claim_notices(NOTICE_LEASE, NOTICE_BATCH)
+    send_until = time.monotonic() + NOTICE_LEASE / 2
+    while pending and time.monotonic() < send_until:
+        if not await _send_notice(context, s.settings.admin_chat_id, pending.pop(0)):
+            break  # Telegram asked to wait, or failed: the rest go back to the queue untried
+    for untried in pending:
+        await s.tips.notice_released(untried)
+
+
+async def _send_notice(context: BotContext, chat_id: int, notice: Notice) -> bool:
+    """One notice to the admins' chat: deleted once Telegram accepts it, else given its backoff; True if sent."""
+    s = context.services
+    interval = s.settings.outbox_interval
+    fields = {
+        **notice.fields,
+        "category": _category(s, notice.fields["category"]),
+        "election": s.ui(f"election_{notice.fields['election']}", "id"),
+        "province": p.name if (p := s.form.provinces.get(notice.fields["province"])) else "",
+    }
+    html = s.engine.renderer.render("tips/admin_notice.html.j2", n=fields)
+    try:
+        await context.bot.send_message(chat_id, html)
+    except RetryAfter as exc:
+        wait = exc.retry_after  # seconds, or a timedelta with PTB_TIMEDELTA set
+        seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
+        await s.tips.notice_failed(notice, retry_delay(notice.attempts, interval, seconds), "RetryAfter")
+        return False
+    except TelegramError as exc:
+        log.warning("admin notice not delivered (%s); will retry", type(exc).__name__)
+        await s.tips.notice_failed(notice, retry_delay(notice.attempts, interval), type(exc).__name__)
+        return False
+    await s.tips.notice_sent(notice)
+    return True
 
 
 def _category(s: Services, category_id: str) -> str:

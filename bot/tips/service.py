@@ -56,7 +56,7 @@ class Evidence:
 class Notice:
     id: int
     kind: str
-    attempts: int
+    attempts: int  # failed attempts before this one (0 the first time)
     fields: dict[str, str]
 
 
@@ -269,10 +269,10 @@ class TipService:
 
     # ------------------------------------------------------------------ notices to admins
 
-    async def claim_notices(self, lease: float) -> list[Notice]:
+    async def claim_notices(self, lease: float, limit: int = 20) -> list[Notice]:
         """Due notices, claimed for `lease` seconds (bot/storage/tips.py): no other replica sends them meanwhile."""
         notices = []
-        for row in await self.store.claim_notices(time.time(), lease):
+        for row in await self.store.claim_notices(time.time(), lease, limit):
             report = await self.store.report(row["report_id"]) if row["report_id"] else None
             if report is None:
                 await self.store.notice_sent(row["id"])  # its report is gone; nothing to announce
@@ -290,11 +290,16 @@ class TipService:
         return notices
 
     async def notice_sent(self, notice: Notice) -> None:
+        """Delivered: the row goes (nothing is kept of a delivered notice, not even when it went out)."""
         await self.store.notice_sent(notice.id)
 
-    async def notice_failed(self, notice: Notice, delay: float, error: str | None) -> None:
-        """Try again after `delay` seconds (0 and no error: it was claimed but not tried; give it back)."""
+    async def notice_failed(self, notice: Notice, delay: float, error: str) -> None:
+        """Telegram did not take it: any replica tries again after `delay` seconds (the time is on the row)."""
         await self.store.notice_failed(notice.id, time.time() + delay, error)
+
+    async def notice_released(self, notice: Notice) -> None:
+        """Claimed but not tried: back to the queue at once."""
+        await self.store.notice_released(notice.id)
 
     # ------------------------------------------------------------------ retention
 

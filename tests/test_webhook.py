@@ -11,9 +11,10 @@ import pytest
 
 from bot.config import Settings, SettingsError, check_replica_settings
 from bot.storage.ephemeral import MemoryStore, PersistentRedis, RedisStore
+from bot.tg import callbacks
 from bot.tg.webhook import SECRET_HEADER, Claim, UpdateLog
 from tests.botenv import SECRET, running_webhook_bot
-from tests.chat import Chat
+from tests.chat import Chat, find
 from tests.redis_server import redis_server
 
 
@@ -64,6 +65,37 @@ async def test_a_redelivered_update_is_answered_once(hook):
     assert await post(hook.url, {"update_id": update_id, "message": message}) == 200  # Telegram's retry
     await asyncio.sleep(0.3)
     assert len(chat.messages) == 1
+
+
+async def test_a_form_step_saved_by_a_replica_that_died_unacknowledged_is_not_taken_twice(hook):
+    """The worst case at-least-once leaves: a replica saved the draft, and died before the update was marked
+    done (here: the mark forgotten). Telegram delivers the update again; the form shows the step it led to
+    instead of taking it a second time ("Anda masih punya draf…" for /lapor, a date refused for a regency)."""
+    log = UpdateLog(hook.app.bot_data["services"].ephemeral)
+    chat = Chat(hook.fake, 2003)
+
+    async def deliver_again(message: dict) -> list:
+        """The last update (`message`) once more."""
+        await acknowledged(hook)
+        update_id = hook.fake.deliveries[-1][0]
+        await log.release(update_id)  # as if its replica had been killed before marking it done
+        assert await post(hook.url, {"update_id": update_id, "message": message}) == 200
+        return await chat.replies()
+
+    lapor = chat.send("/lapor")
+    _intro, category = await chat.replies(2)
+    [again] = await deliver_again(lapor)
+    assert again.text == category.text and "draf" not in again.text
+    [election] = await chat.press(category, callbacks.TipButton("c", "medsos"))
+    await chat.press(election, callbacks.TipButton("e", "pilkada"))
+    [province] = await chat.say("Kepala Bidang Dinas Pendidikan Kab. Contoh")
+    await chat.press(province, callbacks.TipButton("p", "34"))
+    regency_message = chat.send("Kab. Sleman")
+    [date] = await chat.replies()
+    [again] = await deliver_again(regency_message)
+    assert again.text == date.text  # the date step asked again, not "Kab. Sleman" refused as a date
+    [description] = await chat.say("17/9/2024")
+    assert find(description, callbacks.TipButton("back", "description"))  # and the form goes on from there
 
 
 async def test_an_update_slower_than_telegrams_patience_is_handled_once(hook):

@@ -38,6 +38,9 @@ class Receipt:
     election: str | None = None  # which law's deadline that is: pemilu or pilkada
 
 
+APPLIED_KEPT = 4  # a message and a press can be in flight together; a few more for margin
+
+
 @dataclass
 class Draft:
     step: str = "category"
@@ -53,6 +56,7 @@ class Draft:
     first_message_id: int | None = None  # where the form began in the chat: its messages are deleted at the end
     last_message_id: int | None = None  # the latest copy of the receipt shown, deleted with the form
     receipt: Receipt | None = None  # once sent (step SENT): shown again until the reporter confirms
+    applied: list[int] = field(default_factory=list)  # the last updates applied: one Telegram delivers again is not
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -70,6 +74,11 @@ class Draft:
         """What is left of a draft once its report is stored: nothing of the report, only its receipt (with the
         formal-report deadline the reporter is shown next)."""
         return cls(step=SENT, receipt=receipt, first_message_id=first_message_id)
+
+    def apply(self, update_id: int) -> None:
+        """Mark the update whose step this saves: if a replica dies after saving and before Telegram hears it
+        was handled, the update comes again, and is shown the step it led to rather than taken twice."""
+        self.applied = [*self.applied[-(APPLIED_KEPT - 1) :], update_id]
 
     @property
     def links(self) -> list[str]:

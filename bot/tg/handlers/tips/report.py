@@ -149,6 +149,8 @@ async def on_lapor(update: Update, context: BotContext) -> None:
     if (draft := await s.tips.load_draft(s.drafts.of(user.id))) is not None:
         if draft.step == SENT:
             return await _receipt_again(message, s, lang, draft, s.drafts.of(user.id))
+        if update.update_id in draft.applied:  # this /lapor began the draft: delivered again, not typed again
+            return await show_step(message, s, draft, lang)
         keyboard = InlineKeyboardMarkup(
             [[_button(s, lang, "tip_resume", "resume"), _button(s, lang, "tip_new", "new")]]
         )
@@ -159,6 +161,7 @@ async def on_lapor(update: Update, context: BotContext) -> None:
         return
     await message.reply_text(s.engine.renderer.render("tips/intro.html.j2", lang=lang))
     draft = Draft(first_message_id=message.message_id)
+    draft.apply(update.update_id)
     await s.tips.save_draft(s.drafts.of(user.id), draft)
     await show_step(message, s, draft, lang)
     return
@@ -186,12 +189,16 @@ async def takes(update: Update, context: BotContext) -> bool:
     message = update.effective_message
     if draft.step == SENT:
         await _receipt_again(message, s, context.lang, draft, key)
+    elif update.update_id in draft.applied:  # saved by a replica that died before acknowledging it
+        await show_step(message, s, draft, context.lang)
     else:
+        draft.apply(update.update_id)
         await _on_input(message, s, context.lang, key, draft)
     return True
 
 
 async def _on_input(message: Message, s: Services, lang: str, key: str, draft: Draft) -> None:
+    """The answer to the draft's step (`draft.apply` has marked the update the draft is saved with)."""
     if refused := refusal(message):
         return await _refuse(message, s, lang, Problem(refused))
     if has_file(message):
@@ -250,6 +257,9 @@ async def on_button(update: Update, context: BotContext, press: Press[callbacks.
     if draft.step == SENT:
         await press.query.answer()
         return await _receipt_again(press.message, s, lang, draft, key)
+    if update.update_id in draft.applied:  # saved by a replica that died before acknowledging it
+        await press.query.answer()
+        return await show_step(press.message, s, draft, lang)
     if action == "send":
         return await _send(press, context, key, draft)
     chosen: str | None = None
@@ -281,6 +291,7 @@ async def on_button(update: Update, context: BotContext, press: Press[callbacks.
         await press.query.answer(s.ui(problem.key, lang, **problem.values), show_alert=True)
         return
     await press.query.answer()
+    draft.apply(update.update_id)
     await s.tips.save_draft(key, draft)
     await _retire(press.message)
     await show_step(press.message, s, draft, lang, chosen)

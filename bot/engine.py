@@ -104,10 +104,13 @@ def load_out_of_scope(knowledge_dir: Path) -> tuple[str, ...]:
     return tuple(str(q) for q in data.get("questions") or ())
 
 
-def with_knowledge(engine: Engine, kb: KnowledgeBase) -> Engine:
+def with_knowledge(engine: Engine, kb: KnowledgeBase, retrain: bool = True) -> Engine:
     """The engine serving other rules (an admin's edit, an import): the matcher is rebuilt and its model
-    retrained (under a second for the shipped rules), so call it off the event loop; the lexicon, the
-    out-of-scope examples, the calibration and the templates are kept."""
+    retrained (a second or two for the shipped rules), so call it off the event loop; the lexicon, the
+    out-of-scope examples, the calibration and the templates are kept. `retrain=False` keeps the old model
+    (a tenth of a second): the new text is served at once, matched with the old model until the new one is
+    trained (bot/editing/serving.py)."""
     old = engine.matcher
-    matcher = Matcher(kb, engine.normaliser, old.out_of_scope, old.calibration)
+    model = None if retrain else old.model
+    matcher = Matcher(kb, engine.normaliser, old.out_of_scope, old.calibration, model)
     return Engine(kb, engine.normaliser, matcher, engine.renderer.for_kb(kb))

@@ -15,7 +15,7 @@ from bot.tg.app import build_application, deploy_once, serve_webhook
 from bot.tg.webhook import WebhookServer
 from tests import pg
 from tests.fake_telegram import FakeTelegram
-from tests.redis_server import free_port
+from tests.redis_server import free_port, shared_redis
 
 TOKEN = "123456:TEST-token-not-real"
 SECRET = "test-webhook-secret-0123456789"
@@ -34,6 +34,8 @@ async def running_bot(data_dir: Path, retry_backoff: float = 0.5, **settings_ove
     base = await fake.start()
     if pg.bots_on_postgres():
         settings_overrides.setdefault("database_url", await pg.create(pg.name_for(data_dir)))
+    if settings_overrides.get("database_url"):  # drafts go to Redis on PostgreSQL (bot/storage/drafts.py)
+        settings_overrides.setdefault("redis_url", shared_redis(settings_overrides["database_url"]))
     settings = Settings(
         bot_token=TOKEN,
         bot_api_base_url=f"{base}/bot",
@@ -87,6 +89,8 @@ async def running_webhook_bot(data_dir: Path, fake: FakeTelegram | None = None, 
     url = f"http://127.0.0.1:{port}/telegram"
     if pg.bots_on_postgres() and "database_url" not in settings_overrides:
         settings_overrides["database_url"] = await pg.create(pg.name_for(data_dir))
+    if settings_overrides.get("database_url"):
+        settings_overrides.setdefault("redis_url", shared_redis(settings_overrides["database_url"]))
     settings_overrides.setdefault("webhook_secret", SECRET)
     settings = Settings(
         bot_token=TOKEN,

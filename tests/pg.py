@@ -88,3 +88,17 @@ async def fetch(data_dir: Path, sql: str) -> list[tuple]:
         return [tuple(row) for row in await conn.fetch(sql)]
     finally:
         await conn.close()
+
+
+async def cluster_files() -> list[Path]:
+    """Every file of the test server's data directory (tables, WAL, everything), after a checkpoint: what a
+    copy of the server's disk, or a base backup with its WAL, holds. Needs the server's superuser, as
+    pg_virtualenv's is."""
+    conn = await asyncpg.connect(f"{server()}/postgres")
+    try:
+        await conn.execute("CHECKPOINT")
+        await conn.execute("SELECT pg_switch_wal()")
+        root = Path(await conn.fetchval("SHOW data_directory"))
+    finally:
+        await conn.close()
+    return [p for p in root.rglob("*") if p.is_file()]

@@ -49,3 +49,26 @@ def redis_server(folder: Path, *extra: str) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(10)
+
+
+_shared: dict[str, object] = {}  # the session's Redis: its URL, its process, the database number of each key
+SHARED_DATABASES = 10_000
+
+
+def shared_redis(owner: str) -> str:
+    """A Redis database of its own for `owner` (a DATA_DIR, a PostgreSQL database), the same one each time it
+    asks, in one Redis for the whole session: the PostgreSQL pass runs every bot with drafts in Redis, as the
+    bot requires there, and a bot restarted on its folder finds its drafts again."""
+    if "url" not in _shared:
+        import atexit
+        import tempfile
+
+        folder = Path(tempfile.mkdtemp(prefix="netra-redis-"))
+        context = redis_server(folder, "--databases", str(SHARED_DATABASES))
+        _shared["url"] = context.__enter__().rsplit("/", 1)[0]
+        _shared["owners"] = {}
+        atexit.register(context.__exit__, None, None, None)
+    owners: dict[str, int] = _shared["owners"]  # type: ignore[assignment]
+    number = owners.setdefault(owner, len(owners))
+    assert number < SHARED_DATABASES, "more bots than the session Redis has databases"
+    return f"{_shared['url']}/{number}"

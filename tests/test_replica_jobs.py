@@ -31,6 +31,7 @@ from bot.tips.model import Draft
 from tests import pg
 from tests.botenv import TOKEN
 from tests.fake_telegram import FakeTelegram
+from tests.redis_server import shared_redis
 
 ADMIN_CHAT = -100777
 DATA_KEY = base64.b64encode(bytes(range(32))).decode()  # one key for both replicas, as deployments share DATA_KEY
@@ -60,7 +61,8 @@ async def replica(data_dir: Path, database_url: str | None, **settings) -> Async
     app = build_application(
         Settings(
             bot_token=TOKEN, bot_api_base_url=f"{base}/bot", bot_api_file_url=f"{base}/file/bot", data_dir=data_dir,
-            database_url=database_url, data_key=DATA_KEY, admin_chat_id=ADMIN_CHAT, **settings,
+            database_url=database_url, data_key=DATA_KEY, admin_chat_id=ADMIN_CHAT,
+            redis_url=shared_redis(database_url) if database_url else None, **settings,
         ),
         retry_backoff=0.01,
     )  # fmt: skip
@@ -172,17 +174,18 @@ async def test_the_backoff_after_a_bot_api_500_is_honoured_by_the_other_replica(
         assert announced(b) == [number] and await outbox(b) == []
 
 
-async def stale_draft(app: Application) -> str:
-    """A draft untouched for long enough that the retention sweep deletes it."""
+async def stale_report(app: Application) -> int:
+    """A report closed long enough ago that the retention sweep purges its text."""
     tips = services(app).tips
-    key = f"stale-{secrets.token_hex(4)}"
-    await tips.save_draft(key, Draft(category="medsos"))
-    await tips.store.store.write("UPDATE tip_drafts SET updated_on = '2000-01-01' WHERE user_key = ?", (key,))
-    return key
+    draft = Draft(step="review", category="medsos", election="pemilu", province="35", description="x" * 40)
+    report_id = await tips.find((await tips.submit(f"u-{secrets.token_hex(4)}", draft)).code)
+    await tips.store.store.write("UPDATE reports SET status = 'selesai', status_on = '2000-01-01' WHERE id = ?",
+                                 (report_id,))  # fmt: skip
+    return report_id
 
 
-async def swept(app: Application, key: str) -> bool:
-    return await services(app).tips.store.draft(key) is None
+async def swept(app: Application, report_id: int) -> bool:
+    return (await services(app).tips.view(report_id)).purged
 
 
 async def kill_leader_connection(database_url: str) -> None:
@@ -203,14 +206,14 @@ async def kill_leader_connection(database_url: str) -> None:
 async def test_the_sweeps_run_on_one_leader_and_the_other_takes_over(database_url, tmp_path):
     async with replica(tmp_path / "a", database_url) as a:
         if database_url is None:  # one process per file: always the leader
-            key = await stale_draft(a)
+            key = await stale_report(a)
             await run(jobs.purge, a)
             assert await services(a).leader.is_leader() and await swept(a, key)
             return
         async with replica(tmp_path / "b", database_url) as b:
             leader_a, leader_b = services(a).leader, services(b).leader
             assert await leader_a.is_leader() and not await leader_b.is_leader()
-            key = await stale_draft(b)
+            key = await stale_report(b)
             await run(jobs.purge, b)
             await run(jobs.wipe_if_pending, b)
             assert not await swept(b, key)  # B is not the leader: its sweep did nothing
@@ -222,6 +225,6 @@ async def test_the_sweeps_run_on_one_leader_and_the_other_takes_over(database_ur
             assert not await leader_a.is_leader() and await leader_b.is_leader()  # A noticed, and follows
 
             await leader_b.close()  # B shuts down: the lock goes with its connection
-            key = await stale_draft(a)
+            key = await stale_report(a)
             await run(jobs.purge, a)
             assert await swept(a, key) and await leader_a.is_leader()

@@ -277,16 +277,18 @@ async def test_three_replicas_behind_haproxy_survive_a_kill_9(tmp_path):
             assert kb.returncode == 0, out.decode()
             imported = time.monotonic()
 
+            asked = iter(range(5_300_000, 5_400_000))
+
             async def all_new() -> bool:
-                fresh = await asyncio.gather(
-                    *(Chat(fake, 5_300_000 + n).say(QUESTIONS[0], timeout=30) for n in range(4))
-                )
+                # new chats each round: a chat asked again within a second waits for Telegram's per-chat limit,
+                # which measured that (about 1 s a round) rather than the reload
+                fresh = await asyncio.gather(*(Chat(fake, next(asked)).say(QUESTIONS[0], timeout=30) for _ in range(4)))
                 return all("Menyukai (like) unggahan calon" in answer.text for [answer] in fresh)
 
-            # NOTIFY reaches the replicas in milliseconds; rebuilding the matcher there took about 2 s in this
-            # test (0.2 s alone): the issue asks for 1 s, which is not met yet (the figure is printed below)
+            # NOTIFY reaches the replicas in milliseconds, and the matcher is rebuilt in a fraction of a second
             await wait_until(all_new, 5, "the edited rule on every live replica")
             reload_seconds = time.monotonic() - imported
+            assert reload_seconds < 1.0, f"the edited rule took {reload_seconds:.1f} s to reach every live replica"
 
             for replica in (replicas[0], replicas[2]):  # SIGTERM: drain, then exit cleanly
                 replica.proc.send_signal(signal.SIGTERM)
@@ -298,6 +300,8 @@ async def test_three_replicas_behind_haproxy_survive_a_kill_9(tmp_path):
                 f"{len(redelivered)} updates delivered again, {len(twice)} of them answered twice; a rule imported "
                 f"by another process served by both live replicas after {reload_seconds:.1f} s"
             )
+            for replica in (replicas[0], replicas[2]):  # what that time was spent on, each replica's own figures
+                print("  ", *re.findall(r"serving rule version.*", replica.log.read_text())[-1:])
         finally:
             await client.close()
             for replica in replicas:

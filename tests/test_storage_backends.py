@@ -84,7 +84,7 @@ async def test_reports_filed_at_once_get_distinct_numbers_in_order(database):
 
     async def file(n: int) -> str:
         evidence = [NewEvidence("photo", "image/jpeg", 10, f"f{n}", None)]
-        _id, public_no = await tips.create_report(f"user{n}", _report(n), evidence, TODAY, lambda no: no.encode())
+        _id, public_no = await tips.create_report(_report(n), evidence, TODAY, (f"user{n}", lambda no: no.encode()))
         return public_no
 
     numbers = await asyncio.gather(*(file(n) for n in range(20)))
@@ -155,7 +155,7 @@ async def test_an_old_sqlite_database_keeps_numbering_after_the_upgrade(tmp_path
     await store.open()
     try:
         await TipStore(store).save_draft("u", b"d")
-        _id, public_no = await TipStore(store).create_report("u", _report(1), [], TODAY, lambda no: no.encode())
+        _id, public_no = await TipStore(store).create_report(_report(1), [], TODAY, ("u", lambda no: no.encode()))
         assert public_no == "LPR-2026-000042"
         assert "alembic_version" in await store.table_names()
     finally:

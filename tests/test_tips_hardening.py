@@ -26,6 +26,7 @@ from tests import pg
 from tests.botenv import TOKEN, running_bot
 from tests.chat import Chat, button_of
 from tests.fake_telegram import FakeTelegram
+from tests.redis_server import shared_redis
 from tests.test_tips_bot import code_in, send_and_confirm
 from tests.test_tips_restart import BotProcess
 from tests.tipchat import fill_report
@@ -59,7 +60,9 @@ async def test_a_reply_after_a_restart_and_a_code_in_a_sentence_are_never_stored
         [status] = await chat.say(f"/status {code}")
         [prompt] = await chat.press(status, callbacks.FollowUp("reply"))
         prompt_message = env.fake.message_of(prompt)
-    async with running_bot(data_dir) as env:  # a deploy: the follow-up session was in memory only
+    # a deploy: the follow-up session was in memory only (this process's; on PostgreSQL, Redis's, restarted too)
+    forgotten = {"redis_url": shared_redis(f"{data_dir} redis restarted")} if pg.bots_on_postgres() else {}
+    async with running_bot(data_dir, **forgotten) as env:
         chat = Chat(env.fake, 7001)
         reply = "Saya Sulistyowati, staf TU SMPN 3 Bantul, saya yang memotret spanduk itu."
         [lost] = await chat.say(reply, reply_to=prompt_message)
@@ -461,4 +464,4 @@ async def test_a_status_session_is_forgotten_once_it_expires(tmp_path, monkeypat
         assert (await s.status_sessions.get(7020))["report_id"]
         await asyncio.sleep(0.1)
         assert await s.status_sessions.get(7020) is None  # memory keeps no user -> report link
-        assert not any(key.startswith("status:") for key in s.ephemeral._items)
+        assert not await s.ephemeral.scan("status:")

@@ -4,17 +4,25 @@ survives a restart, and nothing that identifies the reporter reaches any file th
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
+import secrets
 import signal
 import struct
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
+
+from bot.privacy.keys import load_keys
 from bot.tg import callbacks
+from tests import pg
 from tests.botenv import TOKEN
 from tests.chat import Chat, GroupChat, datas
 from tests.conftest import ROOT
 from tests.fake_telegram import FakeTelegram
+from tests.redis_server import shared_redis
 from tests.tipchat import DESCRIPTION, jpeg_with_gps
 
 ADMIN_CHAT = -100900
@@ -26,8 +34,9 @@ FIRST_NAME = "Sulistyowati"
 class BotProcess:
     """main.py against the fake API; every run appends its stderr (the bot's log) to one file."""
 
-    def __init__(self, base: str, data_dir: Path, log_path: Path) -> None:
+    def __init__(self, base: str, data_dir: Path, log_path: Path, **env: str) -> None:
         self.env = {
+            **env,
             **os.environ,
             "BOT_TOKEN": TOKEN,
             "BOT_API_BASE_URL": f"{base}/bot",
@@ -69,11 +78,27 @@ def identifying_bytes() -> list[bytes]:
     ]
 
 
-async def test_report_survives_kill_9_at_every_step_and_leaves_no_trace(tmp_path):
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database(request, tmp_path) -> AsyncIterator[dict[str, str]]:
+    """The bot's settings for its database: none (SQLite in DATA_DIR), or a PostgreSQL database of its own
+    with drafts in Redis, as the bot requires there, and a DATA_KEY the attacker below is given."""
+    if request.param == "sqlite":
+        yield {}
+        return
+    if pg.server() is None:
+        pytest.skip("no PostgreSQL server (run the tests through .ci/run, which starts one)")
+    name = f"netra_test_{secrets.token_hex(6)}"
+    url = await pg.create(name)
+    key = base64.b64encode(secrets.token_bytes(32)).decode()
+    yield {"DATABASE_URL": url, "REDIS_URL": shared_redis(url), "DATA_KEY": key}
+    await pg.drop(name)
+
+
+async def test_report_survives_kill_9_at_every_step_and_leaves_no_trace(tmp_path, database):
     fake = FakeTelegram(TOKEN)
     base = await fake.start()
     data_dir = tmp_path / "data"
-    bot = BotProcess(base, data_dir, tmp_path / "bot.log")
+    bot = BotProcess(base, data_dir, tmp_path / "bot.log", **database)
     chat = Chat(fake, USER_ID, first_name=FIRST_NAME, username=USERNAME)
     admin = GroupChat(fake, ADMIN_CHAT)
     timeout = 60
@@ -131,12 +156,22 @@ async def test_report_survives_kill_9_at_every_step_and_leaves_no_trace(tmp_path
         await fake.stop()
 
     written = [p for p in data_dir.rglob("*") if p.is_file()]
-    assert any(p.name.startswith("netra.sqlite3") for p in written) and not (data_dir / "evidence").exists()
+    needles = identifying_bytes()
+    if database:
+        # the attacker holds a copy of the PostgreSQL server's disk, WAL included, and DATA_KEY: they can
+        # compute the key a draft is filed under for any Telegram id, so they try the reporter's and every id
+        # near it. Drafts were in Redis (memory) only: none of those keys was ever written.
+        users = load_keys(data_dir, data_dir / "netra.sqlite3", database["DATA_KEY"], database["DATABASE_URL"]).users
+        needles += [users.key(user_id).encode() for user_id in range(USER_ID - 50, USER_ID + 51)]
+        written += await pg.cluster_files()
+    else:
+        assert any(p.name.startswith("netra.sqlite3") for p in written)
+    assert not (data_dir / "evidence").exists()
     log = (tmp_path / "bot.log").read_bytes()
     assert b"Traceback" not in log and TOKEN.encode() not in log
     for path in [*written, tmp_path / "bot.log"]:
         content = path.read_bytes()
-        for needle in identifying_bytes():
+        for needle in needles:
             assert needle not in content, f"{needle!r} found in {path.name}"
         assert DESCRIPTION[:30].encode() not in content and b"Kota Mataram" not in content
         assert code.encode() not in content

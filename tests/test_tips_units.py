@@ -16,6 +16,8 @@ from bot.privacy.crypto import CryptoError, Vault
 from bot.privacy.keys import load_master
 from bot.privacy.throttle import KeyedLimit
 from bot.storage.database import Database
+from bot.storage.drafts import MemoryDrafts
+from bot.storage.ephemeral import MemoryStore
 from bot.storage.tips import TipStore
 from bot.tg import callbacks
 from bot.tips import receipts
@@ -236,8 +238,6 @@ def test_pdfs_are_kept_as_sent_and_flagged():
 
 
 async def test_keyed_limit_counts_per_user_and_forgets_each_window():
-    from bot.storage.ephemeral import MemoryStore
-
     now = [1000.0]
     store = MemoryStore(clock=lambda: now[0])
     limit = KeyedLimit("t", 2, 60, store, clock=lambda: now[0])
@@ -290,6 +290,33 @@ async def test_a_sent_report_opens_only_with_its_code(tips, tmp_path):
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("netra.sqlite3*"))
     assert DESCRIPTION[:40].encode() not in raw and b"Kota Malang" not in raw
     assert receipt.code.encode() not in raw and receipt.code.replace("-", "").encode() not in raw
+
+
+async def test_drafts_in_memory_a_crash_between_the_commit_and_the_receipt_files_the_report_once(tips):
+    """On PostgreSQL drafts live in the short-lived store and the report's transaction cannot carry the receipt:
+    the draft keeps its code before the commit, and the next Send finds the committed report."""
+    tips.drafts = drafts = MemoryDrafts(MemoryStore())
+    await tips.save_draft("user-key", _ready_draft())
+    put = drafts.put
+    writes: list[bytes] = []
+
+    async def dies_at_the_receipt(user_key: str, body: bytes) -> None:
+        writes.append(body)
+        if len(writes) == 2:  # the first saves the code it is sent under; the second would save the receipt
+            raise ConnectionError("the replica died")
+        await put(user_key, body)
+
+    drafts.put = dies_at_the_receipt
+    with pytest.raises(ConnectionError):
+        await tips.submit("user-key", _ready_draft())
+    drafts.put = put
+    draft = await tips.load_draft("user-key")
+    assert draft.step == "review" and draft.sending  # not sent, as far as the draft knows
+    receipt = await tips.submit("user-key", draft)  # the reporter presses Send again
+    assert receipt.code == draft.sending and receipt.public_no.endswith("-000001")
+    assert len(await tips.store.list_reports(None, 0, None)) == 1
+    assert (await tips.pending_receipt("user-key")).receipt == receipt
+    assert await tips.store.draft("user-key") is None  # nothing of it in the database
 
 
 async def test_handlers_messages_reach_the_reporter_but_internal_notes_do_not(tips):

@@ -74,6 +74,29 @@ def test_one_rule_in_service_is_matched_without_a_crash(engine):
     assert small.ask("pns boleh ikut kampanye caleg?").result.status in ("answer", "ambiguous", "none")
 
 
+def test_an_edit_is_served_with_the_old_model_before_the_new_one_is_trained(engine):
+    """What a replica does on a NOTIFY (bot/editing/serving.py): the edited text at once, with the model it
+    has; retrained a moment later. A rule the old model never saw is still found by its words meanwhile."""
+    import dataclasses
+
+    from bot.engine import with_knowledge
+    from bot.qa.kb import KnowledgeBase
+
+    kb = engine.kb
+    rule = kb.rules["kampanye-hadir-pasif"]
+    edited = dataclasses.replace(rule, title="Menonton kampanye tanpa atribut")
+    new_rule = dataclasses.replace(kb.rules["medsos-like-unggahan"], id="uji-aturan-baru")
+    changed = KnowledgeBase(kb.sources, kb.topics, {**kb.rules, rule.id: edited, new_rule.id: new_rule})
+    quick = with_knowledge(engine, changed, retrain=False)
+    assert quick.matcher.model is engine.matcher.model  # nothing trained
+    assert quick.kb.rules[rule.id].title == "Menonton kampanye tanpa atribut"
+    assert "uji-aturan-baru" not in quick.matcher.model.labels
+    assert quick.ask(rule.id).result.candidates[0].rule.title == "Menonton kampanye tanpa atribut"
+    assert quick.ask("boleh gak pns like postingan caleg?").result.status in ("answer", "ambiguous")
+    full = with_knowledge(quick, changed)
+    assert "uji-aturan-baru" in full.matcher.model.labels
+
+
 async def test_the_previous_question_is_forgotten_after_a_few_minutes():
     from bot.storage.ephemeral import MemoryStore
 

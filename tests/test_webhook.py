@@ -198,3 +198,12 @@ def test_replicas_require_shared_keys_secret_and_redis():
         check_replica_settings(Settings(**{**keyed.__dict__, "webhook_secret": "short", "redis_url": "redis://r"}))
     check_replica_settings(Settings(**{**keyed.__dict__, "webhook_secret": SECRET, "redis_url": "redis://r"}))
     check_replica_settings(Settings(webhook_url="https://bot.example/telegram"))  # one process: nothing required
+
+
+def test_postgresql_needs_redis_for_the_drafts(tmp_path):
+    """Even one process on PostgreSQL: drafts go to Redis, since PostgreSQL keeps every old row version on disk."""
+    from bot.tg.app import build_application
+
+    settings = Settings(data_dir=tmp_path, database_url="postgresql://u:p@127.0.0.1:1/db")
+    with pytest.raises(SettingsError, match="REDIS_URL is required with a PostgreSQL DATABASE_URL"):
+        build_application(settings)

@@ -303,7 +303,11 @@ class Matcher:
         normaliser: Normaliser,
         out_of_scope: Iterable[str] = (),
         calibration: Calibration | None = None,
+        model: IntentModel | None = None,
     ) -> None:
+        """`model`: an intent model trained on other rules, used as it is instead of training one (a rule edit
+        is served with the old model at once while the new one trains: rules it does not know get no margin
+        from it, and rules it knows that are gone are ignored)."""
         self.kb = kb
         self.normaliser = normaliser
         self.calibration = calibration or Calibration()
@@ -311,12 +315,15 @@ class Matcher:
         self.lexical = LexicalMatcher(kb, normaliser, _model_texts)
         self.rules = self.lexical.rules
         self.entries = self.lexical.entries
-        labelled = [(t, r.id) for r in self.rules for t in _model_texts(r)] + [(t, OUT) for t in out_of_scope]
-        examples = [(" ".join(toks), label) for t, label in labelled if (toks := normaliser.tokens(t))]
-        self.model = _trained(tuple(examples)) if len({label for _, label in examples}) > 1 else None
+        self.model = model if model is not None else self._train(normaliser)
         labels = self.model.labels if self.model else ()
         self._model_rule = np.array([labels.index(r.id) if r.id in labels else -1 for r in self.rules])
         self._out = labels.index(OUT) if OUT in labels else -1
+
+    def _train(self, normaliser: Normaliser) -> IntentModel | None:
+        labelled = [(t, r.id) for r in self.rules for t in _model_texts(r)] + [(t, OUT) for t in self.out_of_scope]
+        examples = [(" ".join(toks), label) for t, label in labelled if (toks := normaliser.tokens(t))]
+        return _trained(tuple(examples)) if len({label for _, label in examples}) > 1 else None
 
     def match(self, query: str) -> MatchResult:
         exact = self.kb.rules.get(query.strip().lower())

@@ -47,6 +47,10 @@ class EphemeralStore(Protocol):
         """Add one; a new key starts at 1 and lives `ttl` seconds from then."""
         ...
 
+    async def scan(self, prefix: str) -> list[tuple[str, bytes]]:
+        """Every live key that starts with `prefix`, with its value (the drafts, for the evidence sweep)."""
+        ...
+
 
 class MemoryStore:
     """One process: a dict with expiry times, the oldest dropped beyond `capacity`."""
@@ -105,6 +109,9 @@ class MemoryStore:
         self._items[key] = (expires, str(count).encode())
         return count
 
+    async def scan(self, prefix: str) -> list[tuple[str, bytes]]:
+        return [(k, v) for k in list(self._items) if k.startswith(prefix) and (v := self._live(k)) is not None]
+
 
 class RedisStore:
     """Several replicas: Redis, run as `redis-server --save '' --appendonly no`."""
@@ -162,6 +169,15 @@ class RedisStore:
             pipe.pexpire(PREFIX + key, max(1, int(ttl * 1000)), nx=True)
             count, _ = await pipe.execute()
         return int(count)
+
+    async def scan(self, prefix: str) -> list[tuple[str, bytes]]:
+        keys = [key async for key in self._redis.scan_iter(match=PREFIX + prefix + "*", count=500)]
+        found = []
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            values = await self._redis.mget(chunk)
+            found += [(k.decode().removeprefix(PREFIX), v) for k, v in zip(chunk, values, strict=True) if v]
+        return found
 
 
 def ephemeral_store(redis_url: str | None) -> EphemeralStore:

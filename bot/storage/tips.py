@@ -70,14 +70,14 @@ class TipStore:
 
     async def create_report(
         self,
-        user_key: str,
         report: NewReport,
         evidence: list[NewEvidence],
         today: date,
-        pending_receipt: Callable[[str], bytes],
+        draft: tuple[str, Callable[[str], bytes]] | None = None,
     ) -> tuple[int, str]:
-        """The report, its first status, its evidence and the admin notice, with the draft's row replaced by
-        `pending_receipt(public_no)` (the sealed receipt): all at once, durable before the receipt is shown."""
+        """The report, its first status, its evidence and the admin notice, and `draft` (user key, sealed
+        receipt for a public number) replacing the draft's row if drafts are in this database: all at once,
+        durable before the receipt is shown."""
         year = today.year
         async with self.store.durable_transaction() as db:
             # a counter per year, bumped under its row's lock: two replicas filing at once get two numbers
@@ -102,10 +102,12 @@ class TipStore:
             await db.run(
                 "INSERT INTO outbox (kind, report_id, created_on) VALUES ('new_report', ?, ?)", (report_id, day)
             )
-            await db.run(
-                "UPDATE tip_drafts SET body = ?, updated_on = ? WHERE user_key = ?",
-                (pending_receipt(public_no), day, user_key),
-            )
+            if draft is not None:
+                user_key, pending_receipt = draft
+                await db.run(
+                    "UPDATE tip_drafts SET body = ?, updated_on = ? WHERE user_key = ?",
+                    (pending_receipt(public_no), day, user_key),
+                )
         return report_id, public_no
 
     @staticmethod

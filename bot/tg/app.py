@@ -43,6 +43,7 @@ from bot.privacy.throttle import Limits
 from bot.qa.followups import FollowUps
 from bot.services import Services
 from bot.storage.database import LOCK_SLOTS, Database
+from bot.storage.drafts import DatabaseDrafts, MemoryDrafts
 from bot.storage.ephemeral import PersistentRedis, UserSlot, ephemeral_store
 from bot.storage.leader import Leader
 from bot.storage.lock import DataDirBusy, DataDirLock
@@ -139,7 +140,8 @@ def build_services(settings: Settings) -> Services:
     vault = keys.vault
     ephemeral = ephemeral_store(settings.redis_url)
     tip_store = TipStore(store)
-    tips = TipService(tip_store, vault, EvidenceFiles(tip_store, vault), locator_key=keys.locator)
+    drafts = MemoryDrafts(ephemeral) if settings.database_url else DatabaseDrafts(tip_store)
+    tips = TipService(tip_store, vault, EvidenceFiles(tip_store, vault), locator_key=keys.locator, drafts=drafts)
     rules = RuleService(store, engine.kb.sources, engine.kb.topics)
     choices, retired = load_categories(settings.knowledge_dir)
     return Services(
@@ -167,6 +169,11 @@ def build_services(settings: Settings) -> Services:
 def build_application(settings: Settings, max_rate: float = 30, retry_backoff: float = 0.5) -> Application:
     """`max_rate`: messages per second overall, Telegram's flood limit (benchmarks raise it);
     `retry_backoff`: the first pause before retrying a failed request (tests shorten it)."""
+    if settings.database_url and not settings.redis_url:
+        raise SettingsError(
+            "REDIS_URL is required with a PostgreSQL DATABASE_URL: report drafts are kept there, in memory only, "
+            "since PostgreSQL keeps old row versions on disk (docs/deploy.md)"
+        )
     lock = DataDirLock(settings.data_dir)
     try:
         lock.acquire()

@@ -56,6 +56,7 @@ class Draft:
     first_message_id: int | None = None  # where the form began in the chat: its messages are deleted at the end
     last_message_id: int | None = None  # the latest copy of the receipt shown, deleted with the form
     receipt: Receipt | None = None  # once sent (step SENT): shown again until the reporter confirms
+    sending: str | None = None  # the receipt code it is being sent under (drafts in memory: tips/service.py)
     applied: list[int] = field(default_factory=list)  # the last updates applied: one Telegram delivers again is not
 
     def to_dict(self) -> dict[str, Any]:

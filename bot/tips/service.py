@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from bot.privacy.crypto import CryptoError, Vault
+from bot.storage.drafts import DatabaseDrafts, DraftStore
 from bot.storage.tips import NewEvidence, NewReport, TipStore
 from bot.tips import receipts
 from bot.tips.deadline import formal_deadline
@@ -61,8 +62,11 @@ class Notice:
 
 
 class TipService:
-    def __init__(self, store: TipStore, vault: Vault, files: EvidenceFiles, locator_key: bytes) -> None:
+    def __init__(
+        self, store: TipStore, vault: Vault, files: EvidenceFiles, locator_key: bytes, drafts: DraftStore | None = None
+    ) -> None:
         self.store = store
+        self.drafts = drafts or DatabaseDrafts(store)  # MemoryDrafts on PostgreSQL (bot/storage/drafts.py)
         self.vault = vault
         self.files = files
         self._locator_key = locator_key
@@ -70,12 +74,16 @@ class TipService:
         self._orphans: set[str] = set()  # evidence files nothing named at the last sweep
 
     async def open(self) -> None:
-        self.draft_keys = await self.store.draft_keys()
+        if not self.drafts.in_database:  # drafts an earlier version kept in PostgreSQL: into memory, out of it
+            for user_key, body in await self.store.drafts():
+                await self.drafts.put(user_key, body)
+                await self.store.delete_draft(user_key)
+        self.draft_keys = {key for key, _body in await self.drafts.every()}
 
     # ------------------------------------------------------------------ drafts
 
     async def load_draft(self, user_key: str) -> Draft | None:
-        body = await self.store.draft(user_key)
+        body = await self.drafts.get(user_key)
         if body is None:
             self.draft_keys.discard(user_key)
             return None
@@ -88,13 +96,13 @@ class TipService:
             return None
 
     async def save_draft(self, user_key: str, draft: Draft) -> None:
-        await self.store.save_draft(user_key, self.vault.seal_json(draft.to_dict(), "draft"))
+        await self.drafts.put(user_key, self.vault.seal_json(draft.to_dict(), "draft"))
         self.draft_keys.add(user_key)
 
     async def discard_draft(self, user_key: str, draft: Draft | None = None) -> None:
         draft = draft or await self.load_draft(user_key)
         await self.files.delete(draft.files if draft else [])  # first: the draft's deletion wipes the WAL
-        await self.store.delete_draft(user_key)
+        await self.drafts.delete(user_key)
         self.draft_keys.discard(user_key)
 
     async def store_file(self, clean: CleanFile, caption: str | None = None) -> EvidenceItem:
@@ -117,8 +125,38 @@ class TipService:
 
     async def submit(self, user_key: str, draft: Draft) -> Receipt:
         """Commit the report and its admin notice, and shrink the draft to the sealed receipt, in one
-        durable transaction: the receipt can be shown again after any failure until it is confirmed."""
+        durable transaction: the receipt can be shown again after any failure until it is confirmed.
+
+        With drafts in memory (PostgreSQL) there is no one transaction: the draft first keeps the code it is
+        being sent under (`sending`), so a crash after the commit and before the receipt is saved is found at
+        the next press of Send (`resume`), and the report is not filed twice."""
+        if draft.sending:
+            return await self.resume(user_key, draft)
         code = receipts.new_code()
+        if not self.drafts.in_database:
+            draft.sending = code
+            await self.save_draft(user_key, draft)
+        return await self._file(user_key, draft, code)
+
+    async def resume(self, user_key: str, draft: Draft) -> Receipt:
+        """A draft whose sending was cut short: its report, if it was committed, else filed now."""
+        assert draft.sending
+        report_id = await self.find(draft.sending)
+        if report_id is None:
+            return await self._file(user_key, draft, draft.sending)
+        row = await self.store.report(report_id)
+        receipt = self._receipt(draft, draft.sending, row["public_no"])
+        await self.drafts.put(user_key, self._sealed_receipt(draft, receipt))
+        return receipt
+
+    def _receipt(self, draft: Draft, code: str, public_no: str) -> Receipt:
+        due = formal_deadline(draft.election, date.fromisoformat(draft.incident_date)) if draft.incident_date else None
+        return Receipt(code, public_no, due.isoformat() if due else None, draft.election if due else None)
+
+    def _sealed_receipt(self, draft: Draft, receipt: Receipt) -> bytes:
+        return self.vault.seal_json(Draft.sent(receipt, draft.first_message_id).to_dict(), "draft")
+
+    async def _file(self, user_key: str, draft: Draft, code: str) -> Receipt:
         code_hash = await asyncio.to_thread(receipts.hash_code, code)
         body = {
             "who": draft.who,
@@ -137,15 +175,15 @@ class TipService:
         )
         evidence = [self._new_evidence(e) for e in draft.evidence]
 
-        due = formal_deadline(draft.election, date.fromisoformat(draft.incident_date)) if draft.incident_date else None
-        due_iso = due.isoformat() if due else None
-
         def pending(public_no: str) -> bytes:
-            receipt = Receipt(code, public_no, due_iso, draft.election if due else None)
-            return self.vault.seal_json(Draft.sent(receipt, draft.first_message_id).to_dict(), "draft")
+            return self._sealed_receipt(draft, self._receipt(draft, code, public_no))
 
-        _report_id, public_no = await self.store.create_report(user_key, report, evidence, today_wib(), pending)
-        return Receipt(code, public_no, due_iso, draft.election if due else None)  # no log line: its time marks it
+        if self.drafts.in_database:  # the draft's row becomes the receipt in the report's transaction
+            _report_id, public_no = await self.store.create_report(report, evidence, today_wib(), (user_key, pending))
+        else:  # nothing of the draft touches the database
+            _report_id, public_no = await self.store.create_report(report, evidence, today_wib())
+            await self.drafts.put(user_key, pending(public_no))
+        return self._receipt(draft, code, public_no)  # no log line: its time marks it
 
     def _new_evidence(self, item: EvidenceItem) -> NewEvidence:
         link = self.vault.seal(item.url.encode(), "link") if item.url else None
@@ -309,7 +347,7 @@ class TipService:
         data), and while one exists no evidence counts as an orphan: it may be the draft's."""
         drafts = unreadable = 0
         stale = (date.today() - timedelta(days=DRAFT_DAYS)).isoformat()
-        for user_key, body in await self.store.drafts(updated_before=stale):
+        for user_key, body in await self.drafts.every(updated_before=stale):
             if (draft := self._open_draft(body)) is None:
                 unreadable += 1
                 continue
@@ -336,7 +374,7 @@ class TipService:
         when two sweeps in a row (an hour apart) found nothing naming it, so one written a moment ago, whose
         draft is being saved, stays."""
         used = await self.store.evidence_files()
-        for _key, body in await self.store.drafts():
+        for _key, body in await self.drafts.every():
             if (draft := self._open_draft(body)) is None:
                 self._orphans = set()
                 return 0

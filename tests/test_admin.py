@@ -218,6 +218,6 @@ async def test_low_confidence_answers_are_counted_apart(tmp_path):
     await questions.record_question("ragu", "answer", "kampanye-hadir-pasif", 0.76, "id")
     await questions.record_question("ragu", "answer", "kampanye-hadir-pasif", 0.80, "id")
     await questions.record_question("daftar", "ambiguous", "kampanye-hadir-pasif", 0.5, "id")
-    count, top = await questions.low_confidence("", 0.85)
+    count, top = await questions.low_confidence("2000-01-01", 0.85)
     await store.close()
     assert count == 2 and top == [("ragu", "kampanye-hadir-pasif", 2)]

@@ -165,8 +165,8 @@ async def test_greeting_gets_one_line_and_buttons_and_is_not_recorded(env):
     [thanks] = await chat.say("makasih min 🙏")
     assert "Sama-sama" in thanks.text
     questions = env.app.bot_data["services"].questions
-    assert await questions.per_day("") == []
-    assert await questions.open_questions("") == []
+    assert await questions.per_day("2000-01-01") == []
+    assert await questions.open_questions("2000-01-01") == []
     # the hint is an alert, the message stays; the topics button opens the topic list in place
     hint = button_of(reply, callbacks.Hint)
     assert "postingan caleg" in await chat.press_for_alert(reply, hint)
@@ -179,7 +179,7 @@ async def test_a_greeting_before_a_real_question_is_answered_as_a_question(env):
     chat = Chat(env.fake, 3002)
     [answer] = await chat.say("halo min, boleh gak pns like postingan caleg?")
     assert "DILARANG" in answer.text and "Dasar hukum" in answer.text
-    [(_day, status, asked)] = await env.app.bot_data["services"].questions.per_day("")
+    [(_day, status, asked)] = await env.app.bot_data["services"].questions.per_day("2000-01-01")
     assert (status, asked) == ("answer", 1)
 
 
@@ -197,7 +197,7 @@ async def test_reporting_questions_point_to_lapor_and_the_formal_route(env):
     # the deep link the button opens is the report form
     [intro, *_] = await chat.say("/start lapor", count=2)
     assert "Bawaslu" in intro.text or "anonim" in intro.text.lower()
-    assert await env.app.bot_data["services"].questions.per_day("") == []
+    assert await env.app.bot_data["services"].questions.per_day("2000-01-01") == []
 
 
 async def test_about_the_bot_in_english_is_answered_in_english(env):

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot.editing.rules import RuleError, RuleService
@@ -67,13 +68,13 @@ async def test_questions_votes_picks_and_the_unanswered_list(database):
     assert not await questions.record_vote("medsos-like-unggahan", answered, 1)  # one vote per question
     assert not await questions.record_vote("kampanye-hadir-pasif", answered, -1)  # not the rule it was answered with
     await questions.record_pick(vague, "pencalonan-dprd")
-    [open_one] = await questions.open_questions("")
+    [open_one] = await questions.open_questions("2000-01-01")
     assert (open_one.query, open_one.picked, open_one.down) == ("pns caleg", "pencalonan-dprd", False)
     assert await questions.record_vote("pencalonan-dprd", vague, 1)
-    assert await questions.open_questions("") == []  # the 👍 on the picked rule resolved it
-    [counts] = [c for c in await questions.vote_counts("") if c.rule_id == "medsos-like-unggahan"]
+    assert await questions.open_questions("2000-01-01") == []  # the 👍 on the picked rule resolved it
+    [counts] = [c for c in await questions.vote_counts("2000-01-01") if c.rule_id == "medsos-like-unggahan"]
     assert (counts.up, counts.down) == (1, 0)
-    assert (await questions.per_day(""))[0][2] >= 1
+    assert (await questions.per_day("2000-01-01"))[0][2] >= 1
     assert await questions.purge_questions(date(2999, 1, 1)) == 2
 
 
@@ -280,3 +281,29 @@ async def test_one_leader_at_a_time_and_the_next_takes_over(backend_url, tmp_pat
     finally:
         await first.close()
         await second.close()
+
+
+async def test_days_and_times_are_dates_on_postgresql_and_iso_strings_to_the_bot(database, backend_url):
+    """Alembic 0005: DATE and TIMESTAMPTZ columns on PostgreSQL, ISO text on SQLite; the bot reads the same
+    strings from both (the connection's codecs), and compares days with days."""
+    tips = TipStore(database)
+    report_id, _no = await tips.create_report(_report(1), [], TODAY)
+    await AdminStore(database).add_role(42, "editor", 1)
+    row = await tips.report(report_id)
+    assert row["submitted_on"] == "2026-12-02" and row["purged_on"] is None
+    [granted] = await database.fetchall("SELECT granted_at FROM admin_roles")
+    assert granted["granted_at"].endswith("+00:00") and "T" in granted["granted_at"]
+    assert await tips.closed_before(date(2027, 1, 1), ("baru",)) == [report_id]
+    assert await tips.closed_before(date(2026, 12, 2), ("baru",)) == []
+    if backend_url is None:
+        return
+    conn = await asyncpg.connect(backend_url)
+    try:
+        types = {(r["table_name"], r["column_name"]): r["data_type"] for r in await conn.fetch(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = 'public'"
+        )}  # fmt: skip
+    finally:
+        await conn.close()
+    assert types["reports", "submitted_on"] == types["questions", "asked_at"] == "date"
+    assert types["audit", "at"] == types["rule_revisions", "created_at"] == "timestamp with time zone"
+    assert [name for (name, column), kind in types.items() if column.endswith(("_on", "_at")) and kind == "text"] == []

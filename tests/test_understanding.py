@@ -125,7 +125,7 @@ async def test_a_follow_up_is_answered_for_the_question_before_it(env):
     [follow] = await chat.say("kalau PPPK?")
     assert typed(follow, callbacks.Vote) or typed(follow, callbacks.OpenRule)  # answered or offered, not lost
     services = env.app.bot_data["services"]
-    asked = sum(n for _day, _status, n in await services.questions.per_day(""))
+    asked = sum(n for _day, _status, n in await services.questions.per_day("2000-01-01"))
     record = (
         await services.questions.get_question(button_of(follow, callbacks.Others).question_id)
         if typed(follow, callbacks.Others)

@@ -119,6 +119,27 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# PostgreSQL sessions of the bot: times in UTC and ISO dates, so the text the codecs below read is ISO too
+PG_SESSION = {"server_settings": {"timezone": "UTC", "datestyle": "ISO, YMD"}}
+
+
+def _iso_codecs(dbapi_connection: Any, _record: Any) -> None:
+    """The bot passes and reads days and times as ISO strings on both databases; on PostgreSQL the columns are
+    DATE and TIMESTAMPTZ (Alembic 0005). These codecs let asyncpg take and give the strings in their place."""
+
+    def day(value: Any) -> str:
+        return value if isinstance(value, str) else value.isoformat()
+
+    def moment(text_value: str) -> str:  # "2026-12-02 15:38:17+00" -> "2026-12-02T15:38:17+00:00", as now_iso()
+        return datetime.fromisoformat(text_value).isoformat()
+
+    async def install(conn: Any) -> None:
+        await conn.set_type_codec("date", encoder=day, decoder=str, schema="pg_catalog", format="text")
+        await conn.set_type_codec("timestamptz", encoder=day, decoder=moment, schema="pg_catalog", format="text")
+
+    dbapi_connection.run_async(install)
+
+
 def _alembic_upgrade(conn: Connection) -> None:
     config = Config()
     config.set_main_option("script_location", str(ALEMBIC_DIR))
@@ -165,8 +186,9 @@ class Database:
         if self.url is not None:
             # hide_parameters: a database error's message would otherwise carry its values (a draft's key) into logs
             self._engine = create_async_engine(
-                self.url, pool_size=5, max_overflow=5, pool_pre_ping=True, hide_parameters=True
+                self.url, pool_size=5, max_overflow=5, pool_pre_ping=True, hide_parameters=True, connect_args=PG_SESSION
             )
+            event.listen(self._engine.sync_engine, "connect", _iso_codecs)
             self._locks = create_async_engine(
                 self.url, pool_size=LOCK_SLOTS, max_overflow=0, pool_pre_ping=True, hide_parameters=True,
                 isolation_level="AUTOCOMMIT",  # a lock held is not a transaction left open

@@ -97,7 +97,7 @@ class QuestionStore:
     async def per_day(self, since: str) -> list[tuple[str, str, int]]:
         """(ISO day, status, count) of the questions asked since `since`, by day."""
         rows = await self.store.fetchall(
-            "SELECT substr(asked_at, 1, 10) AS day, status, COUNT(*) AS n FROM questions WHERE asked_at >= ? "
+            "SELECT asked_at AS day, status, COUNT(*) AS n FROM questions WHERE asked_at >= ? "
             "GROUP BY day, status ORDER BY day",
             (since,),
         )

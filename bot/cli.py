@@ -90,6 +90,53 @@ def _kb_acts(_args: argparse.Namespace, knowledge_dir: Path) -> int:
     return 0
 
 
+def _db_move(_args: argparse.Namespace, _knowledge_dir: Path) -> int:
+    """The SQLite file in DATA_DIR into the empty PostgreSQL database of DATABASE_URL (drafts into REDIS_URL)."""
+    from bot.privacy.keys import KEY_FILE, KeyMismatch, load_keys
+    from bot.storage.drafts import MemoryDrafts
+    from bot.storage.ephemeral import PersistentRedis, ephemeral_store
+    from bot.storage.move import MoveRefused, move
+    from bot.storage.tips import TipStore
+
+    settings = load_settings()
+    if not settings.database_url:
+        raise SettingsError("db move needs DATABASE_URL: the PostgreSQL database to move DATA_DIR's SQLite file into")
+    if not settings.database.exists():
+        raise SettingsError(f"db move: there is no {settings.database} to move")
+    try:  # the key the bot will need on PostgreSQL must open this file's data
+        load_keys(settings.data_dir, settings.database, settings.data_key)
+    except KeyMismatch as exc:
+        raise SettingsError(str(exc)) from None
+
+    async def run() -> int:
+        source = Database(settings.database)
+        target = Database(settings.database, settings.database_url)
+        ephemeral = ephemeral_store(settings.redis_url)
+        await source.open()
+        await target.open()
+        try:
+            if await TipStore(source).drafts() and not settings.redis_url:
+                raise SettingsError("the file holds open report drafts: set REDIS_URL, where drafts live on PostgreSQL")
+            await ephemeral.open()
+            moved = await move(source, target, MemoryDrafts(ephemeral))
+        except (MoveRefused, PersistentRedis) as exc:
+            raise SettingsError(str(exc)) from None
+        finally:
+            await ephemeral.close()
+            await target.close()
+            await source.close()
+        rows = ", ".join(f"{table} {n}" for table, n in moved.rows.items() if n)
+        print(f"db move: {sum(moved.rows.values())} rows ({rows or 'none'}) and {moved.drafts} draft(s) moved")
+        if moved.left:
+            print(f"db move: not moved, PostgreSQL has no such table: {', '.join(moved.left)}")
+        if not settings.data_key:
+            print(f"db move: set DATA_KEY to the contents of {settings.data_dir / KEY_FILE} for the bot on PostgreSQL "
+                  "(every replica needs it), and keep that file away from the database and its backups")  # fmt: skip
+        return 0
+
+    return asyncio.run(run())
+
+
 def _run(_args: argparse.Namespace, knowledge_dir: Path) -> int:
     from bot.tg.app import run_bot  # the only command that needs python-telegram-bot
 
@@ -212,6 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
     export = tips_sub.add_parser("export", help="write the reports to FILE (.csv, or .json)")
     export.add_argument("file")
     export.add_argument("--status", help="only reports with this status")
+    db = sub.add_parser("db", help="the database")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("move", help="copy DATA_DIR's SQLite file into the empty PostgreSQL database of DATABASE_URL")
     return parser
 
 
@@ -230,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
             return _tips_export(args, knowledge_dir)
         if args.command == "deploy":
             return _deploy(args, knowledge_dir)
+        if args.command == "db":
+            return _db_move(args, knowledge_dir)
         return _run(args, knowledge_dir)
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -30,7 +30,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event, inspect, text
+from sqlalchemy import Connection, MetaData, event, inspect, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -349,6 +349,18 @@ class Database:
         assert self._engine is not None, "store is not open"
         async with self._engine.connect() as conn:
             return set(await conn.run_sync(lambda sync: inspect(sync).get_table_names()))
+
+    async def tables_in_order(self) -> list[str]:
+        """Every table, each after the tables its foreign keys point at."""
+        assert self._engine is not None, "store is not open"
+
+        def sorted_names(sync: Connection) -> list[str]:
+            metadata = MetaData()
+            metadata.reflect(sync)
+            return [table.name for table in metadata.sorted_tables]
+
+        async with self._engine.connect() as conn:
+            return await conn.run_sync(sorted_names)
 
     async def schema_version(self) -> int:
         return int(await self._pragma("PRAGMA user_version"))

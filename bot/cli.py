@@ -16,10 +16,12 @@ from bot.admin.roles import AdminService
 from bot.config import PROJECT_ROOT, Settings, SettingsError, load_settings
 from bot.editing.rules import ImportSummary, RuleError, RuleService
 from bot.presentation.render import Renderer
+from bot.qa.calendar import load_calendar
 from bot.qa.kb import KnowledgeBase, KnowledgeError
 from bot.qa.kb_files import load_knowledge, read_entries, write_knowledge
 from bot.qa.matcher import MatchResult
 from bot.storage.database import Database
+from bot.tips.form import load_provinces
 
 IMPORT_AUTHOR = "kb import"
 SERVER = 0  # the audit's actor for what is done on the server's command line
@@ -71,11 +73,13 @@ def _validate(args: argparse.Namespace, knowledge_dir: Path) -> int:
     laws = Path(args.laws) if args.laws else PROJECT_ROOT.parent / "shared" / "reference" / "laws"
     kb = load_knowledge(knowledge_dir, laws_dir=laws if laws.is_dir() else None, strict=False)
     problems = [str(p) for p in kb.problems] + Renderer(kb).card_problems()  # the first screen fits a phone
+    calendar = load_calendar(knowledge_dir, set(load_provinces(knowledge_dir)), set(kb.rules))
+    problems += calendar.problems
     for problem in problems:
         print(problem)
     status = "FAILED" if problems else "OK"
     print(f"kb validate: {status}: {len(kb.rules)} rules in {len(kb.topics)} topics, "
-          f"{len(kb.sources)} sources, {len(problems)} problem(s)")  # fmt: skip
+          f"{len(kb.sources)} sources, {len(calendar.elections)} elections, {len(problems)} problem(s)")  # fmt: skip
     return 1 if problems else 0
 
 

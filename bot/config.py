@@ -30,6 +30,7 @@ class Settings:
     bot_api_file_url: str = DEFAULT_FILE_URL
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     admin_chat_id: int | None = None
+    broadcast_chat_id: int | None = None  # a channel or group told of each election stage as it starts
     data_dir: Path = Path("data")
     database_url: str | None = None  # postgresql://…; unset: the SQLite file in DATA_DIR
     redis_url: str | None = None  # redis://…, shared short-lived state for replicas; unset: this process's memory
@@ -120,6 +121,8 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         kwargs["admin_ids"] = frozenset(_int("ADMIN_IDS", part) for part in raw.split(",") if part.strip())
     if raw := get("ADMIN_CHAT_ID"):
         kwargs["admin_chat_id"] = _int("ADMIN_CHAT_ID", raw)
+    if raw := get("BROADCAST_CHAT_ID"):
+        kwargs["broadcast_chat_id"] = _int("BROADCAST_CHAT_ID", raw)
     if raw := get("DATA_DIR"):
         kwargs["data_dir"] = Path(raw)
     if raw := get("DATABASE_URL"):

@@ -26,6 +26,7 @@ from bot.presentation.messages import Messages
 from bot.presentation.render import TEMPLATES_DIR
 from bot.privacy.keys import DraftKeys, UserKeys
 from bot.privacy.throttle import Limits
+from bot.qa.calendar import Calendar
 from bot.qa.followups import FollowUps
 from bot.qa.stories import MAX_STORY_CHARS
 from bot.storage.database import Database
@@ -58,6 +59,7 @@ class Services:
     status_sessions: UserSlot  # the report a /status session opened (bot/tg/handlers/tips/status.py)
     pending_edits: UserSlot  # rule changes in progress (bot/tg/handlers/staff/rule_edit.py)
     leader: Leader  # whether this replica runs the periodic sweeps
+    calendar: Calendar = field(default_factory=lambda: Calendar(()))  # elections and their stages (knowledge/)
     ui: Messages = field(default_factory=lambda: Messages(TEMPLATES_DIR / "messages"))
     bot_username: str = ""  # known once the bot has asked Telegram who it is
 

@@ -40,6 +40,7 @@ from bot.presentation.languages import LanguageChoices
 from bot.privacy.crypto import CryptoError
 from bot.privacy.keys import DraftKeys, KeyMismatch, check_value, load_keys
 from bot.privacy.throttle import Limits
+from bot.qa.calendar import load_calendar
 from bot.qa.followups import FollowUps
 from bot.services import Services
 from bot.storage.database import LOCK_SLOTS, Database
@@ -141,7 +142,12 @@ def build_services(settings: Settings) -> Services:
     ephemeral = ephemeral_store(settings.redis_url)
     tip_store = TipStore(store)
     drafts = MemoryDrafts(ephemeral) if settings.database_url else DatabaseDrafts(tip_store)
-    tips = TipService(tip_store, vault, EvidenceFiles(tip_store, vault), locator_key=keys.locator, drafts=drafts)
+    provinces = load_provinces(settings.knowledge_dir)
+    calendar = load_calendar(settings.knowledge_dir, set(provinces), set(engine.kb.rules))
+    for problem in calendar.problems:  # kb validate fails on these; the bot serves the elections that passed
+        log.warning("calendar: %s", problem)
+    files = EvidenceFiles(tip_store, vault)
+    tips = TipService(tip_store, vault, files, locator_key=keys.locator, drafts=drafts, calendar=calendar)
     rules = RuleService(store, engine.kb.sources, engine.kb.topics)
     choices, retired = load_categories(settings.knowledge_dir)
     return Services(
@@ -153,7 +159,8 @@ def build_services(settings: Settings) -> Services:
         user_keys=keys.users,
         drafts=DraftKeys(keys, lambda: tips.draft_keys),
         tips=tips,
-        form=TipForm(choices, load_provinces(settings.knowledge_dir), retired),
+        form=TipForm(choices, provinces, retired),
+        calendar=calendar,
         limits=Limits.build(ephemeral, settings.tip_daily_limit),
         admin=AdminService(store, settings.admin_ids),
         unanswered=UnansweredService(store, rules),
@@ -227,6 +234,8 @@ def build_application(settings: Settings, max_rate: float = 30, retry_backoff: f
             )
             app.job_queue.run_repeating(jobs.purge, interval=jobs.PURGE_EVERY, first=0, name="retention")
             app.job_queue.run_repeating(jobs.reload_knowledge, interval=poll, first=poll, name="knowledge")
+            if settings.broadcast_chat_id is not None:
+                app.job_queue.run_daily(jobs.announce_stages, time=jobs.ANNOUNCE_AT, name="stages")
             every = jobs.WIPE_RETRY_EVERY
             app.job_queue.run_repeating(jobs.wipe_if_pending, interval=every, first=every, name="wipe")
         if not settings.replica_mode:  # replicas leave it to `python main.py deploy`, run once

@@ -10,15 +10,18 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from markupsafe import Markup
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.presentation.chunks import split_html
 from bot.presentation.messages import LANGUAGES
 from bot.presentation.render import rule_text
+from bot.presentation.stages import stage_note
 from bot.qa.kb import Rule
 from bot.services import Services
 from bot.tg import callbacks
 from bot.tg.context import BotContext
+from bot.tips.service import today_wib
 
 B = TypeVar("B", bound=callbacks.Button)
 
@@ -114,8 +117,12 @@ def answer_keyboard(
 
 
 def answer_html(s: Services, rule: Rule, lang: str) -> str:
-    """The answer's first screen (the card); the rest is behind the buttons of `answer_keyboard`."""
-    return s.engine.renderer.card_html(rule, lang, footer=s.ui("vote_prompt", lang))
+    """The answer's first screen (the card); the rest is behind the buttons of `answer_keyboard`. During an
+    election, a rule that judges support for a bakal calon apart from a calon says which applies today."""
+    footer = s.ui("vote_prompt", lang)
+    if note := stage_note(s.ui, s.calendar, rule, lang, today_wib()):
+        footer = f"{note}\n\n{footer}"
+    return s.engine.renderer.card_html(rule, lang, footer=Markup(footer))
 
 
 def reportable(rule: Rule) -> bool:

@@ -1,19 +1,22 @@
 """Background jobs on the Application's JobQueue: admin notices (an outbox retried until Telegram accepts
 each one, delivered in batches every `OUTBOX_INTERVAL`, claimed with a lease so replicas share it), the
 retention sweep and WAL wipes (on one replica at a time: `Leader`, bot/storage/leader.py), and picking up rules
-changed by another process (`kb import`, another replica) on every replica."""
+changed by another process (`kb import`, another replica) on every replica; each morning, the election stages
+that start that day (BROADCAST_CHAT_ID)."""
 
 from __future__ import annotations
 
 import logging
 import time
-from datetime import date, timedelta
+from datetime import date, timedelta, timezone
+from datetime import time as dt_time
 
 from telegram.error import RetryAfter, TelegramError
 
 from bot.services import Services
 from bot.tg.context import BotContext
-from bot.tips.service import Notice
+from bot.tips.dates import format_date
+from bot.tips.service import Notice, today_wib
 
 log = logging.getLogger(__name__)
 
@@ -106,3 +109,23 @@ async def wipe_if_pending(context: BotContext) -> None:
         return
     if store.wipe_pending and not await store.wipe():
         log.warning("the WAL could not be truncated: another process keeps a read transaction open on the database")
+
+
+ANNOUNCE_AT = dt_time(7, 0, tzinfo=timezone(timedelta(hours=7)))  # 07:00 WIB, before the working day
+
+
+async def announce_stages(context: BotContext, today: date | None = None) -> None:
+    """Each morning, on one replica: a stage of an election starting today is announced in BROADCAST_CHAT_ID
+    with what ASN should keep in mind in it (knowledge/calendar.yaml, `reminders`)."""
+    s = context.services
+    chat_id = s.settings.broadcast_chat_id
+    if chat_id is None or not await s.leader.is_leader():
+        return
+    kb = s.engine.kb
+    for election, stage in s.calendar.starting(today or today_wib()):
+        rules = [r for rid in s.calendar.reminders.get(stage.kind, ()) if (r := kb.rules.get(rid)) is not None]
+        html = s.engine.renderer.render(
+            "stage_reminder.html.j2", election=election, stage=stage, rules=rules,
+            start=format_date(stage.start.isoformat(), "id"), end=format_date(stage.end.isoformat(), "id"),
+        )  # fmt: skip
+        await context.bot.send_message(chat_id, html)

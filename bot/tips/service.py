@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from bot.privacy.crypto import CryptoError, Vault
+from bot.qa.calendar import Calendar
 from bot.storage.drafts import DatabaseDrafts, DraftStore
 from bot.storage.tips import NewEvidence, NewReport, TipStore
 from bot.tips import receipts
@@ -63,10 +64,17 @@ class Notice:
 
 class TipService:
     def __init__(
-        self, store: TipStore, vault: Vault, files: EvidenceFiles, locator_key: bytes, drafts: DraftStore | None = None
+        self,
+        store: TipStore,
+        vault: Vault,
+        files: EvidenceFiles,
+        locator_key: bytes,
+        drafts: DraftStore | None = None,
+        calendar: Calendar | None = None,
     ) -> None:
         self.store = store
         self.drafts = drafts or DatabaseDrafts(store)  # MemoryDrafts on PostgreSQL (bot/storage/drafts.py)
+        self.calendar = calendar or Calendar(())  # which election an incident's day was in, if the reporter did not say
         self.vault = vault
         self.files = files
         self._locator_key = locator_key
@@ -150,8 +158,14 @@ class TipService:
         return receipt
 
     def _receipt(self, draft: Draft, code: str, public_no: str) -> Receipt:
-        due = formal_deadline(draft.election, date.fromisoformat(draft.incident_date)) if draft.incident_date else None
-        return Receipt(code, public_no, due.isoformat() if due else None, draft.election if due else None)
+        if not draft.incident_date:
+            return Receipt(code, public_no)
+        day = date.fromisoformat(draft.incident_date)
+        election = draft.election
+        if election not in ("pemilu", "pilkada") and (found := self.calendar.election_of(day, draft.province)):
+            election = found.kind  # "tidak tahu": the calendar knows which election that day belonged to
+        due = formal_deadline(election, day)
+        return Receipt(code, public_no, due.isoformat() if due else None, election if due else None)
 
     def _sealed_receipt(self, draft: Draft, receipt: Receipt) -> bytes:
         return self.vault.seal_json(Draft.sent(receipt, draft.first_message_id).to_dict(), "draft")

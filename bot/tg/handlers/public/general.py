@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import logging
 
+from markupsafe import Markup
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TimedOut
 
+from bot.presentation.stages import stages_now
 from bot.services import Services
 from bot.tg import callbacks
 from bot.tg.common import button, label, report_link
 from bot.tg.context import BotContext
 from bot.tg.handlers.public.browse import show_rule
 from bot.tg.handlers.tips.report import on_lapor_in_group
+from bot.tips.service import today_wib
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +32,9 @@ async def on_start(update: Update, context: BotContext) -> None:
     if payload in s.engine.kb.rules:
         await show_rule(update.effective_message, s, payload, lang)
         return
+    stages = [Markup(line) for line in stages_now(s.ui, s.calendar, lang, today_wib())]  # an election running
     await update.effective_message.reply_text(
-        s.engine.renderer.render("start.html.j2", lang=lang), reply_markup=start_keyboard(s, lang)
+        s.engine.renderer.render("start.html.j2", lang=lang, stages=stages), reply_markup=start_keyboard(s, lang)
     )
 
 

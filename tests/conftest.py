@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.engine import Engine, load_engine
+from tests import pg
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
 SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def backend_url(request) -> AsyncIterator[str | None]:
+    """Each test that takes it runs twice: None for the SQLite file, then a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield None
+        return
+    async with pg.fresh() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

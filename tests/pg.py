@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
@@ -39,6 +42,19 @@ async def create(name: str) -> str:
     finally:
         await admin.close()
     return f"{base}/{name}"
+
+
+@asynccontextmanager
+async def fresh() -> AsyncIterator[str]:
+    """The URL of a new, empty database on the test server, dropped afterwards; the test is skipped without
+    a server (and fails instead under NETRA_REQUIRE_POSTGRES=1)."""
+    if server() is None:
+        pytest.skip("no PostgreSQL server (run the tests through .ci/run, which starts one)")
+    name = f"netra_test_{secrets.token_hex(6)}"
+    try:
+        yield await create(name)
+    finally:
+        await drop(name)
 
 
 async def drop(name: str) -> None:

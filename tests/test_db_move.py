@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
 import sys
 
 import pytest
@@ -47,10 +46,8 @@ async def test_a_sqlite_bot_moves_to_postgresql_and_carries_on(tmp_path):
         s = env.app.bot_data["services"]
         assert await s.admin.grant(1, 555, "editor")
         asked = len(await s.questions.per_day("2000-01-01"))
-    name = f"netra_test_{secrets.token_hex(6)}"
-    url = await pg.create(name)
-    redis = shared_redis(url)
-    try:
+    async with pg.fresh() as url:
+        redis = shared_redis(url)
         status, out = await db_move(data_dir, url, redis)
         assert status == 0, out
         assert "1 draft(s) moved" in out and "reports 1" in out and "set DATA_KEY" in out
@@ -72,5 +69,3 @@ async def test_a_sqlite_bot_moves_to_postgresql_and_carries_on(tmp_path):
             assert [n[-6:] for n in numbers] == ["000001", "000002"]  # the counter came along
             assert len(await s.questions.per_day("2000-01-01")) == asked
             assert await s.admin.roles(555) == {"editor"}
-    finally:
-        await pg.drop(name)

@@ -28,7 +28,6 @@ from bot.tg import jobs
 from bot.tg.app import build_application
 from bot.tg.context import BotContext
 from bot.tips.model import Draft
-from tests import pg
 from tests.botenv import TOKEN
 from tests.fake_telegram import FakeTelegram
 from tests.redis_server import shared_redis
@@ -39,17 +38,10 @@ NETWORK_RETRIES = 6  # RetryingRateLimiter's: a 5xx reaches the job only after t
 REPORT_NO = re.compile(r"LPR-\d{4}-\d{6}")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def database_url(request) -> AsyncIterator[str | None]:
-    """None for SQLite; for PostgreSQL a fresh database, dropped afterwards."""
-    if request.param == "sqlite":
-        yield None
-        return
-    if pg.server() is None:
-        pytest.skip("no PostgreSQL server (run the tests through .ci/run, which starts one)")
-    name = f"netra_test_{secrets.token_hex(6)}"
-    yield await pg.create(name)
-    await pg.drop(name)
+@pytest.fixture
+def database_url(backend_url: str | None) -> str | None:
+    """None for SQLite; for PostgreSQL a fresh database (tests/conftest.py)."""
+    return backend_url
 
 
 @asynccontextmanager

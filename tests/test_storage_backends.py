@@ -28,23 +28,9 @@ from bot.storage.migrations import MIGRATIONS
 from bot.storage.questions import QuestionStore
 from bot.storage.rules import RULES_CHANNEL
 from bot.storage.tips import NewEvidence, NewReport, TipStore
-from tests import pg
 from tests.conftest import KNOWLEDGE
 
 TODAY = date(2026, 12, 2)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def backend_url(request) -> AsyncIterator[str | None]:
-    """None for SQLite; for PostgreSQL a fresh, empty database, dropped afterwards."""
-    if request.param == "sqlite":
-        yield None
-        return
-    if pg.server() is None:
-        pytest.skip("no PostgreSQL server (run the tests through .ci/run, which starts one)")
-    name = f"netra_test_{secrets.token_hex(6)}"
-    yield await pg.create(name)
-    await pg.drop(name)
 
 
 @pytest.fixture

@@ -85,13 +85,9 @@ async def database(request, tmp_path) -> AsyncIterator[dict[str, str]]:
     if request.param == "sqlite":
         yield {}
         return
-    if pg.server() is None:
-        pytest.skip("no PostgreSQL server (run the tests through .ci/run, which starts one)")
-    name = f"netra_test_{secrets.token_hex(6)}"
-    url = await pg.create(name)
-    key = base64.b64encode(secrets.token_bytes(32)).decode()
-    yield {"DATABASE_URL": url, "REDIS_URL": shared_redis(url), "DATA_KEY": key}
-    await pg.drop(name)
+    async with pg.fresh() as url:
+        key = base64.b64encode(secrets.token_bytes(32)).decode()
+        yield {"DATABASE_URL": url, "REDIS_URL": shared_redis(url), "DATA_KEY": key}
 
 
 async def test_report_survives_kill_9_at_every_step_and_leaves_no_trace(tmp_path, database):

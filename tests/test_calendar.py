@@ -208,7 +208,7 @@ async def test_the_morning_a_stage_starts_the_broadcast_chat_is_told_what_to_kee
     from bot.tg import jobs
     from bot.tg.context import BotContext
 
-    async with running_bot(tmp_path / "data", broadcast_chat_id=-100555) as env:
+    async with running_bot(tmp_path / "data", broadcast_chat_id=-100555, retry_backoff=0.01) as env:
         assert env.app.job_queue.get_jobs_by_name("stages")  # daily, at 07:00 WIB
         channel = GroupChat(env.fake, -100555)
         await jobs.announce_stages(BotContext(env.app), today=date(2024, 6, 1))  # no stage starts that day
@@ -220,3 +220,6 @@ async def test_the_morning_a_stage_starts_the_broadcast_chat_is_told_what_to_kee
         )
         assert "⚠️ BERSYARAT · Hadir di kampanye hanya untuk mendengarkan" in reminder.text
         assert "/aturan kampanye-hadir-pasif" in reminder.text and "/lapor" in reminder.text
+        env.fake.fail("sendMessage", "500", times=100, chat_id=-100555)  # a channel Telegram keeps refusing
+        await jobs.announce_stages(BotContext(env.app), today=date(2024, 9, 25))  # logged, not raised
+        assert len(channel.messages) == 1

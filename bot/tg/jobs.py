@@ -128,4 +128,7 @@ async def announce_stages(context: BotContext, today: date | None = None) -> Non
             "stage_reminder.html.j2", election=election, stage=stage, rules=rules,
             start=format_date(stage.start.isoformat(), "id"), end=format_date(stage.end.isoformat(), "id"),
         )  # fmt: skip
-        await context.bot.send_message(chat_id, html)
+        try:
+            await context.bot.send_message(chat_id, html)
+        except TelegramError as exc:  # after the rate limiter's retries: the day's other stages still go out
+            log.warning("stage reminder not delivered to BROADCAST_CHAT_ID (%s)", type(exc).__name__)

@@ -28,10 +28,14 @@ MAX_RULE_ID = 40  # rule ids travel in callback_data, which Telegram caps at 64 
 _ARTICLE = re.compile(r"^(Penjelasan )?Pasal \d+[A-Z]?\b|^(Penjelasan Umum|Lampiran|Diktum|Bagian|Angka|Amar|Isi)\b")
 _RULE_KEYS = {
     "id", "topic", "verdict", "title", "questions", "keywords", "short", "advice", "unsettled", "answer", "caveat",
-    "basis", "penalty", "sanction", "related", "retired", "en", "act", "condition",
+    "basis", "penalty", "sanction", "related", "retired", "en", "act", "condition", "scenarios",
 }  # fmt: skip
 _BASIS_KEYS = {"source", "article", "quote", "verified", "note"}
 _EN_KEYS = {"title", "short", "advice", "answer", "questions", "caveat", "penalty", "sanction"}
+_SCENARIO_KEYS = {"text", "why", "en"}
+_SCENARIO_EN_KEYS = {"text", "why"}
+MAX_SCENARIO = 400  # characters of a quiz scenario or its explanation: a question on a phone, not an essay
+JUDGING = ("boleh", "dilarang", "bersyarat")  # verdicts that judge an act, and so the quiz's answers
 MAX_SHOWN = 80  # characters of a bad value quoted in a problem
 _REPR = reprlib.Repr()
 _REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 2, MAX_SHOWN, MAX_SHOWN
@@ -89,6 +93,18 @@ class Translation:
 
 
 @dataclass(frozen=True)
+class Scenario:
+    """A quiz question drawn from its rule ("Bu Ani, guru PPPK, menyukai unggahan caleg…"). Its answer is the
+    rule's verdict and its article the rule's first basis, so a scenario cannot contradict or miscite the rule
+    it illustrates; `why` explains it in two sentences."""
+
+    text: str
+    why: str
+    text_en: str
+    why_en: str
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     topic: str
@@ -109,6 +125,7 @@ class Rule:
     unsettled: bool = False  # the sources disagree: the short answer says so in one plain line
     act: str | None = None  # the act it judges, shared by every rule that judges that act (docs/acts.md)
     condition: str | None = None  # what sets it apart from rules judging its act otherwise (subject, stage, how)
+    scenarios: tuple[Scenario, ...] = ()  # quiz questions whose answer is this rule's verdict (/kuis)
 
 
 @functools.cache
@@ -307,6 +324,7 @@ class _Checker:
             bad("condition", "empty")
         basis = self._basis(where, rid, item.get("basis"))
         en = self._translation(where, rid, item.get("en"))
+        scenarios = self._scenarios(where, rid, verdict, item.get("scenarios", []))
         if len(self.problems) > before:
             return None
         return Rule(
@@ -315,7 +333,7 @@ class _Checker:
             keywords=tuple(keywords or ()), related=tuple(related or ()), en=en, retired=bool(retired),
             short=_text(item.get("short")) or None, advice=_text(item.get("advice")) or None,
             penalty=_text(item.get("penalty")) or None, unsettled=bool(unsettled),
-            act=act, condition=_text(item.get("condition")) or None,
+            act=act, condition=_text(item.get("condition")) or None, scenarios=scenarios,
         )  # fmt: skip
 
     def _basis(self, where: str, rid: str, raw: Any) -> tuple[Basis, ...]:
@@ -345,6 +363,37 @@ class _Checker:
             quote, note = _text(item.get("quote")) or None, _text(item.get("note")) or None
             # a bad source is only ever shown(): str() of an aliased value would expand it in full
             out.append(Basis(source if isinstance(source, str) else "", article, quote, verified is not False, note))
+        return tuple(out)
+
+    def _scenarios(self, where: str, rid: str, verdict: Any, raw: Any) -> tuple[Scenario, ...]:
+        if not isinstance(raw, list):
+            self.problem(where, rid, "scenarios", "not_scenarios")
+            return ()
+        if raw and verdict not in JUDGING:
+            self.problem(where, rid, "scenarios", "scenario_without_verdict", choices=", ".join(JUDGING))
+        out = []
+        for i, item in enumerate(raw):
+            fld = f"scenarios[{i}]"
+            if not isinstance(item, dict):
+                self.problem(where, rid, fld, "not_scenarios")
+                continue
+            en = item.get("en")
+            if not isinstance(en, dict):
+                self.problem(where, rid, f"{fld}.en", "no_english_scenario")
+                en = {}
+            for key in sorted(map(_name, set(item) - _SCENARIO_KEYS)):
+                self.problem(where, rid, f"{fld}.{key}", "unknown_field")
+            for key in sorted(map(_name, set(en) - _SCENARIO_EN_KEYS)):
+                self.problem(where, rid, f"{fld}.en.{key}", "unknown_field")
+            texts = {}
+            for name, value in (("text", item.get("text")), ("why", item.get("why")),
+                                ("en.text", en.get("text")), ("en.why", en.get("why"))):  # fmt: skip
+                texts[name] = _text(value)
+                if not texts[name]:
+                    self.problem(where, rid, f"{fld}.{name}", "empty")
+                elif len(texts[name]) > MAX_SCENARIO:
+                    self.problem(where, rid, f"{fld}.{name}", "too_long", max=MAX_SCENARIO, count=len(texts[name]))
+            out.append(Scenario(texts["text"], texts["why"], texts["en.text"], texts["en.why"]))
         return tuple(out)
 
     def _translation(self, where: str, rid: str, raw: Any) -> Translation | None:
@@ -385,6 +434,10 @@ def rule_item(rule: Rule) -> dict[str, Any]:
         item["sanction"] = rule.sanction
     if rule.related:
         item["related"] = list(rule.related)
+    if rule.scenarios:
+        item["scenarios"] = [
+            {"text": s.text, "why": s.why, "en": {"text": s.text_en, "why": s.why_en}} for s in rule.scenarios
+        ]
     if rule.retired:
         item["retired"] = True
     if rule.en is not None:

@@ -48,6 +48,7 @@ class Settings:
     outbox_interval: float = 600.0
     question_retention_days: int = 180  # questions and votes (for /unanswered and /stats)
     knowledge_poll: float = 2.0  # seconds between checks for rules changed by `kb import` from another process
+    quiz_seconds: float = 30  # a group quiz's time to answer each scenario (/kuis in a group)
 
     @property
     def database(self) -> Path:
@@ -153,6 +154,10 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         kwargs["question_retention_days"] = _positive("QUESTION_RETENTION_DAYS", raw)
     if raw := get("TIP_DAILY_LIMIT"):
         kwargs["tip_daily_limit"] = _positive("TIP_DAILY_LIMIT", raw)
+    if raw := get("QUIZ_SECONDS"):
+        kwargs["quiz_seconds"] = _positive("QUIZ_SECONDS", raw)
+        if not 5 <= kwargs["quiz_seconds"] <= 600:
+            raise SettingsError(f"QUIZ_SECONDS must be between 5 and 600, got {raw!r}")
     settings = Settings(**kwargs)
     check_replica_settings(settings)
     return settings

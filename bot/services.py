@@ -29,6 +29,7 @@ from bot.privacy.throttle import Limits
 from bot.qa.calendar import Calendar
 from bot.qa.followups import FollowUps
 from bot.qa.stories import MAX_STORY_CHARS
+from bot.quiz.game import QuizService
 from bot.storage.database import Database
 from bot.storage.ephemeral import EphemeralStore, UserSlot
 from bot.storage.leader import Leader
@@ -59,6 +60,7 @@ class Services:
     status_sessions: UserSlot  # the report a /status session opened (bot/tg/handlers/tips/status.py)
     pending_edits: UserSlot  # rule changes in progress (bot/tg/handlers/staff/rule_edit.py)
     leader: Leader  # whether this replica runs the periodic sweeps
+    quiz: QuizService  # /kuis rounds, in the short-lived store; counts of wrong answers in the database
     calendar: Calendar = field(default_factory=lambda: Calendar(()))  # elections and their stages (knowledge/)
     ui: Messages = field(default_factory=lambda: Messages(TEMPLATES_DIR / "messages"))
     bot_username: str = ""  # known once the bot has asked Telegram who it is

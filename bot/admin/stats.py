@@ -10,8 +10,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from bot.storage.database import Database
 from bot.storage.questions import QuestionStore
+from bot.storage.quiz import QuizStore, ScenarioCount
 from bot.storage.tips import TipStore
 
+QUIZ_SHOWN = 10  # scenarios /stats lists and charts, the most often wrong first
 UNSURE = 0.85  # an answer given with a calibrated probability under this is counted apart in /stats
 
 
@@ -27,6 +29,8 @@ class Stats:
     reports_by_status: Counter[str] = field(default_factory=Counter)
     reports_by_category: Counter[str] = field(default_factory=Counter)
     reports_by_province: Counter[str] = field(default_factory=Counter)
+    quiz: list[ScenarioCount] = field(default_factory=list)  # the most often wrong first: where to socialise
+    quiz_answers: int = 0  # of every scenario, not only those listed
 
     @property
     def questions(self) -> int:
@@ -48,6 +52,8 @@ async def compute(store: Database, days: int) -> Stats:
     stats.votes = [(v.rule_id, v.up, v.down) for v in await questions.vote_counts(since_iso)]
     stats.unanswered = await questions.top_unanswered(since_iso)
     stats.unsure, stats.unsure_top = await questions.low_confidence(since_iso, UNSURE)
+    quiz = await QuizStore(store).counts(since.date())
+    stats.quiz, stats.quiz_answers = quiz[:QUIZ_SHOWN], sum(c.answered for c in quiz)
     for status, category, province in await TipStore(store).reports_since(since.date()):
         stats.reports_by_status[status] += 1
         stats.reports_by_category[category] += 1
@@ -78,6 +84,30 @@ def questions_chart(stats: Stats) -> bytes:
     ax.legend(loc="upper left", fontsize=8)
     ax.yaxis.get_major_locator().set_params(integer=True)
     fig.autofmt_xdate()
+    fig.tight_layout()
+    out = io.BytesIO()
+    fig.savefig(out, format="png")
+    return out.getvalue()
+
+
+def quiz_chart(stats: Stats) -> bytes:
+    """A PNG of the scenarios most often answered wrongly: wrong and right answers, stacked, one bar each.
+    Drawn as `questions_chart` is, on a Figure of its own."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    rows = list(reversed(stats.quiz))  # the most often wrong at the top
+    fig = Figure(figsize=(8, 0.9 + 0.35 * len(rows)), dpi=110)
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    names = [c.scenario for c in rows]
+    wrong = [c.wrong for c in rows]
+    ax.barh(names, wrong, color="#c62828", label="salah")
+    ax.barh(names, [c.answered - c.wrong for c in rows], left=wrong, color="#2e7d32", label="benar")
+    ax.set_title(f"Kuis: skenario paling sering dijawab salah, {stats.days} hari terakhir", fontsize=10)
+    ax.legend(loc="lower right", fontsize=8)
+    ax.tick_params(axis="y", labelsize=7)
+    ax.xaxis.get_major_locator().set_params(integer=True)
     fig.tight_layout()
     out = io.BytesIO()
     fig.savefig(out, format="png")

@@ -42,6 +42,7 @@ from bot.privacy.keys import DraftKeys, KeyMismatch, check_value, load_keys
 from bot.privacy.throttle import Limits
 from bot.qa.calendar import load_calendar
 from bot.qa.followups import FollowUps
+from bot.quiz.game import QuizService
 from bot.services import Services
 from bot.storage.database import LOCK_SLOTS, Database
 from bot.storage.drafts import DatabaseDrafts, MemoryDrafts
@@ -49,12 +50,13 @@ from bot.storage.ephemeral import PersistentRedis, UserSlot, ephemeral_store
 from bot.storage.leader import Leader
 from bot.storage.lock import DataDirBusy, DataDirLock
 from bot.storage.questions import QuestionStore
+from bot.storage.quiz import QuizStore
 from bot.storage.rules import RULES_CHANNEL
 from bot.storage.tips import TipStore
 from bot.tg import authorisation, callbacks, jobs, menus
 from bot.tg.context import BotContext
 from bot.tg.handlers import flows
-from bot.tg.handlers.public import browse, details, general, inline, questions
+from bot.tg.handlers.public import browse, details, general, inline, questions, quiz
 from bot.tg.handlers.staff import admin, review, rule_edit, rules, stats, unanswered
 from bot.tg.handlers.tips import report, status
 from bot.tg.ratelimit import RetryingRateLimiter
@@ -170,6 +172,7 @@ def build_services(settings: Settings) -> Services:
         ephemeral=ephemeral,
         status_sessions=UserSlot(ephemeral, keys.users.key, "status", status.SESSION_SECONDS),
         pending_edits=UserSlot(ephemeral, keys.users.key, "rule_edit", rule_edit.TIMEOUT + rule_edit.TOLD_FOR),
+        quiz=QuizService(ephemeral, QuizStore(store), keys.users.key),
     )
 
 
@@ -341,6 +344,7 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("aturan", browse.on_aturan, filters=new_message))
     app.add_handler(CommandHandler("cari", browse.on_cari, filters=new_message))
     app.add_handler(CommandHandler("tanya", questions.on_tanya, filters=new_message))
+    app.add_handler(CommandHandler("kuis", quiz.on_kuis, filters=new_message))
     app.add_handler(MessageHandler(new_message & private & filters.COMMAND, general.on_unknown_command))
     app.add_handler(
         MessageHandler(new_message & private & filters.TEXT & unanswered.REWRITE_REPLY, unanswered.on_rewrite)
@@ -349,6 +353,7 @@ def register_handlers(app: Application) -> None:
     app.add_handler(MessageHandler(new_message & groups & filters.TEXT, questions.on_group_text))
     app.add_handler(MessageHandler(new_message & private, general.on_not_text))
     app.add_handler(CallbackQueryHandler(questions.on_open_rule, pattern=callbacks.OpenRule.pattern()))
+    app.add_handler(CallbackQueryHandler(quiz.on_button, pattern=callbacks.QuizButton.pattern()))
     app.add_handler(CallbackQueryHandler(questions.on_vote, pattern=callbacks.Vote.pattern()))
     app.add_handler(CallbackQueryHandler(questions.on_hint, pattern=callbacks.Hint.pattern()))
     app.add_handler(CallbackQueryHandler(questions.on_others, pattern=callbacks.Others.pattern()))

@@ -19,6 +19,7 @@ On the wire a button is its prefix and its fields, separated by ":" (the prefixe
   A:<action>:<a>:<b>              ReviewButton: tips review (bot/tg/handlers/staff/review.py); role checked per press
   U:<action>:<question_id>:<arg>  UnansweredButton: /unanswered (bot/tg/handlers/staff/unanswered.py)
   R:<action>:<a>:<b>              RulesButton: /rules (bot/tg/handlers/staff/rules.py); role checked per press
+  K:<action>:<round>:<n>:<choice> QuizButton: /kuis (bot/tg/handlers/public/quiz.py)
 
 A `lang` field is the language of the reply the button is under ("" for the chat's): a question written in
 English is answered in English whatever the user's language, and so are the presses under its answer. A
@@ -161,6 +162,17 @@ class TipButton(Button):
     prefix = "L"
     action: str
     value: str = ""
+
+
+@dataclass(frozen=True)
+class QuizButton(Button):
+    """/kuis: `a` answers scenario `index` of round `token` with `choice`; `n` starts a new round."""
+
+    prefix = "K"
+    action: str
+    token: str = ""
+    index: int = 0
+    choice: str = ""
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from bot.presentation.messages import LANGUAGES, Messages
 
 log = logging.getLogger(__name__)
 
-PUBLIC = ("topik", "cari", "aturan", "tanya", "lapor", "status", "batal", "bahasa", "help")
+PUBLIC = ("topik", "cari", "aturan", "tanya", "kuis", "lapor", "status", "batal", "bahasa", "help")
 # each staff command with the roles that may use it; staff screens are in Indonesian
 STAFF = [
     ("admin", ("owner", "editor", "reviewer")),

@@ -1,4 +1,5 @@
-"""/stats [hari] for admins: the figures as text, and a chart of questions per day."""
+"""/stats [hari] for admins: the figures as text, a chart of questions per day, and one of the quiz scenarios most
+often answered wrongly."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import io
 
 from telegram import InputFile, Update
 
-from bot.admin.stats import compute, questions_chart
+from bot.admin.stats import compute, questions_chart, quiz_chart
 from bot.tg.common import reply_html
 from bot.tg.context import BotContext
 
@@ -30,3 +31,6 @@ async def on_stats(update: Update, context: BotContext) -> None:
     if stats.questions:
         png = await asyncio.to_thread(questions_chart, stats)  # matplotlib is slow to draw
         await update.effective_message.reply_photo(InputFile(io.BytesIO(png), filename="pertanyaan.png"))
+    if stats.quiz:
+        png = await asyncio.to_thread(quiz_chart, stats)
+        await update.effective_message.reply_photo(InputFile(io.BytesIO(png), filename="kuis.png"))

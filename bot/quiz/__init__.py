@@ -1,0 +1,1 @@
+"""The scenario quiz (/kuis): the knowledge base's scenarios asked one at a time, in a private chat or a group."""

@@ -124,3 +124,11 @@ MONTH_NAMES = {
 def format_date(iso: str, lang: str) -> str:
     value = date.fromisoformat(iso)
     return f"{value.day} {MONTH_NAMES.get(lang, MONTH_NAMES['id'])[value.month - 1]} {value.year}"
+
+
+DAY_NAMES = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+
+
+def long_date(iso: str) -> str:
+    """A day as an Indonesian form asks for it ("Hari dan Tanggal"): "Rabu, 14 Februari 2024"."""
+    return f"{DAY_NAMES[date.fromisoformat(iso).weekday()]}, {format_date(iso, 'id')}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
@@ -22,6 +23,7 @@ from bot.tips import receipts
 from bot.tips.deadline import formal_deadline
 from bot.tips.evidence import CleanFile, EvidenceFiles
 from bot.tips.form import strip_invisible
+from bot.tips.formal import FormalReport
 from bot.tips.model import (
     CLOSED,
     MAX_CAPTION,
@@ -246,6 +248,30 @@ class TipService:
         """The sealed fields of a report (who, regency, incident_date, description); empty once purged."""
         row = await self.store.report(report_id)
         return self.vault.open_json(row["body"], "report") if row and row["body"] else {}
+
+    async def formal(
+        self, report_id: int, category: Callable[[str], str], province: Callable[[str], str]
+    ) -> FormalReport | None:
+        """The facts a formal report draft needs (bot/tips/formal.py), or None once purged. `category` and
+        `province` name their ids. An election the reporter did not know is the calendar's for that day."""
+        row = await self.store.report(report_id)
+        if row is None or row["purged_on"] is not None or not row["body"]:
+            return None
+        body = self.vault.open_json(row["body"], "report")
+        draft = Draft(election=row["election"], province=row["province"], incident_date=body.get("incident_date"))
+        receipt = self._receipt(draft, "", row["public_no"])
+        evidence = [
+            (e["kind"], self.vault.open(e["body"], "link").decode() if e["body"] else None)
+            for e in await self.store.evidence(report_id)
+        ]
+        return FormalReport(
+            public_no=row["public_no"], submitted_on=row["submitted_on"],
+            election=receipt.election or (row["election"] if row["election"] in ("pemilu", "pilkada") else None),
+            category=category(row["category"]), province=province(row["province"]), regency=body.get("regency"),
+            incident_date=body.get("incident_date"), who=body.get("who"), description=body.get("description") or "",
+            evidence=evidence, captions=list(body.get("captions") or []),
+            formal_due=date.fromisoformat(receipt.formal_due) if receipt.formal_due else None,
+        )  # fmt: skip
 
     async def reply(self, report_id: int, text: str) -> None:
         await self.store.add_event(report_id, "reply", True, self.vault.seal(text.encode(), "event"), today_wib())

@@ -24,6 +24,7 @@ from bot.tg import callbacks
 from bot.tg.common import Press, button, grid, pressed, reply_html, report_link
 from bot.tg.context import BotContext
 from bot.tg.handlers.tips.evidence import download_evidence, has_file, refusal
+from bot.tg.handlers.tips.formal import send_formal
 from bot.tips.dates import format_date
 from bot.tips.evidence import EvidenceError
 from bot.tips.form import EDITABLE, Problem
@@ -244,6 +245,8 @@ async def on_button(update: Update, context: BotContext, press: Press[callbacks.
     action, value = press.button.action, press.button.value
     if action == "saved":
         return await _saved(press, context)
+    if action == "formal":
+        return await _formal(press, context)
     if action in ("cancel", "discard"):
         await press.query.answer()
         if action == "discard":
@@ -336,8 +339,27 @@ async def _send(press: Press, context: BotContext, key: str, draft: Draft) -> No
 
 async def _show_receipt(message: Message, s: Services, lang: str, receipt: Receipt) -> Message:
     html = s.engine.renderer.render("tips/receipt.html.j2", receipt=receipt, lang=lang)
-    keyboard = InlineKeyboardMarkup([[_button(s, lang, "tip_saved_button", "saved")]])
+    keyboard = InlineKeyboardMarkup(
+        [[_button(s, lang, "formal_button", "formal")], [_button(s, lang, "tip_saved_button", "saved")]]
+    )
     return await message.reply_text(html, reply_markup=keyboard)
+
+
+async def _formal(press: Press, context: BotContext) -> None:
+    """The formal draft of the report just sent, while its receipt is on screen. It is deleted with the form
+    when the code is saved (its caption says so): the chat keeps nothing of the report."""
+    s, lang = press.s, press.lang
+    key = s.drafts.of(press.query.from_user.id)
+    sent = await s.tips.pending_receipt(key)
+    report_id = await s.tips.find(sent.receipt.code) if sent is not None and sent.receipt is not None else None
+    if sent is None or report_id is None:
+        await press.query.answer(s.ui("expired", lang), show_alert=True)
+        return
+    await press.query.answer()
+    shown = await send_formal(context, press.message.chat_id, report_id, lang, "formal_caption_receipt")
+    if shown is not None:
+        sent.last_message_id = max(sent.last_message_id or 0, shown.message_id)
+        await s.tips.save_draft(key, sent)
 
 
 async def _receipt_again(message: Message, s: Services, lang: str, sent: Draft, key: str) -> None:

@@ -23,6 +23,7 @@ from bot.tg import callbacks
 from bot.tg.common import button, reply_html
 from bot.tg.context import BotContext
 from bot.tg.handlers.tips.evidence import download_evidence, has_file, refusal
+from bot.tg.handlers.tips.formal import send_formal
 from bot.tips.dates import format_date
 from bot.tips.evidence import EvidenceError
 from bot.tips.form import URL, strip_invisible
@@ -84,15 +85,15 @@ async def show_status(update: Update, context: BotContext, typed: str) -> None:
     html = s.engine.renderer.render(
         "tips/status.html.j2", view=view, names=shown, lang=lang, t=s.t(lang), day=lambda iso: format_date(iso, lang)
     )
-    keyboard = None
+    rows = []
     if view.status not in CLOSED and not view.purged:
-        keyboard = InlineKeyboardMarkup(
-            [
-                [button(s.ui("status_reply", lang), callbacks.FollowUp("reply"))],
-                [button(s.ui("status_add_evidence", lang), callbacks.FollowUp("evidence"))],
-            ]
-        )
-    await reply_html(message, html, keyboard)
+        rows += [
+            [button(s.ui("status_reply", lang), callbacks.FollowUp("reply"))],
+            [button(s.ui("status_add_evidence", lang), callbacks.FollowUp("evidence"))],
+        ]
+    if not view.purged:
+        rows.append([button(s.ui("formal_button", lang), callbacks.FollowUp("formal"))])
+    await reply_html(message, html, InlineKeyboardMarkup(rows) if rows else None)
 
 
 async def _session(context: BotContext) -> Session | None:
@@ -148,6 +149,10 @@ async def on_followup_button(update: Update, context: BotContext) -> None:
         return
     if session is None:
         await query.answer(s.ui("status_session_gone", lang), show_alert=True)
+        return
+    if action == "formal":  # a closed report may still go to Bawaslu formally, until it is purged
+        await query.answer()
+        await send_formal(context, query.message.chat_id, session.report_id, lang, "formal_caption")
         return
     view = await s.tips.view(session.report_id)
     if view is None or view.status in CLOSED or view.purged:

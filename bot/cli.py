@@ -14,12 +14,14 @@ from typing import Any
 
 from bot.admin.roles import AdminService
 from bot.config import PROJECT_ROOT, Settings, SettingsError, load_settings
+from bot.editing.calendar import CalendarError, CalendarService, check_calendar
 from bot.editing.rules import ImportSummary, RuleError, RuleService
 from bot.presentation.render import Renderer
-from bot.qa.calendar import load_calendar
+from bot.qa.calendar import CALENDAR_FILE, load_calendar
 from bot.qa.kb import KnowledgeBase, KnowledgeError
 from bot.qa.kb_files import load_knowledge, read_entries, write_knowledge
 from bot.qa.matcher import MatchResult
+from bot.storage.calendar import CalendarRevision
 from bot.storage.database import Database
 from bot.tips.form import load_provinces
 
@@ -192,37 +194,71 @@ async def _open_rules(settings: Settings) -> tuple[Database, RuleService, Knowle
 def _kb_export(args: argparse.Namespace, knowledge_dir: Path) -> int:
     settings = replace(load_settings(), knowledge_dir=knowledge_dir)
 
-    async def export() -> tuple[int, int, int]:
+    async def export() -> tuple[int, int, int, CalendarRevision | None]:
         store, rules, kb = await _open_rules(settings)
         try:
             current = await rules.all_rules()
             version = await rules.version()
+            calendar = await (await _open_calendar(store, knowledge_dir)).current()
         finally:
             await store.close()
         write_knowledge(current, kb.topics, knowledge_dir, Path(args.dir))
-        return len(current), sum(r.retired for r in current), version
+        if calendar is not None:
+            (Path(args.dir) / CALENDAR_FILE).write_text(calendar.text, encoding="utf-8")
+        return len(current), sum(r.retired for r in current), version, calendar
 
-    count, retired, version = asyncio.run(export())
-    print(f"kb export: {count} rules ({retired} retired) at revision {version} written to {args.dir}")
+    count, retired, version, calendar = asyncio.run(export())
+    also = f" and the calendar at revision {calendar.revision}" if calendar else ""
+    print(f"kb export: {count} rules ({retired} retired) at revision {version}{also} written to {args.dir}")
     return 0
+
+
+def check_calendar_of(folder: Path, knowledge_dir: Path, rule_ids: set[str]) -> None:
+    """CalendarError if folder/calendar.yaml would be refused: checked before any rule is imported."""
+    if (folder / CALENDAR_FILE).is_file():
+        text = (folder / CALENDAR_FILE).read_text(encoding="utf-8")
+        check_calendar(text, load_provinces(knowledge_dir), rule_ids)
+
+
+async def _open_calendar(store: Database, knowledge_dir: Path) -> CalendarService:
+    """The calendar's revisions, seeded from knowledge/calendar.yaml if there are none yet (as the bot does)."""
+    service = CalendarService(store, load_provinces(knowledge_dir))
+    seed = knowledge_dir / CALENDAR_FILE
+    await service.open(seed.read_text(encoding="utf-8") if seed.is_file() else None)
+    return service
+
+
+async def _import_calendar(store: Database, knowledge_dir: Path, folder: Path, rule_ids: set[str], note: str | None
+                           ) -> str:  # fmt: skip
+    """folder/calendar.yaml as the calendar's next revision, if it has one and it differs; a line saying
+    what happened. CalendarError, with every problem, if it is refused."""
+    path = folder / CALENDAR_FILE
+    if not path.is_file():
+        return f"no {CALENDAR_FILE} in {folder}: the calendar is left as it is"
+    service = await _open_calendar(store, knowledge_dir)
+    revision = await service.save(path.read_text(encoding="utf-8"), rule_ids, IMPORT_AUTHOR, note)
+    return f"calendar: revision {revision.revision}" if revision else "calendar unchanged"
 
 
 def _kb_import(args: argparse.Namespace, knowledge_dir: Path) -> int:
     settings = replace(load_settings(), knowledge_dir=knowledge_dir)
 
-    async def run() -> ImportSummary | list[str]:
+    async def run() -> tuple[ImportSummary, str] | list[str]:
         store, rules, kb = await _open_rules(settings)
         try:
             entries, problems = read_entries(Path(args.dir), kb.topics)
             if problems:
                 return [str(p) for p in problems]
-            try:
+            try:  # the calendar first: its reminders may name only rules the import leaves in service
+                ids = {e.item.get("id") for e in entries if isinstance(e.item, dict)} | set(kb.rules)
+                check_calendar_of(Path(args.dir), knowledge_dir, ids)
                 summary = await rules.import_entries(entries, IMPORT_AUTHOR, args.note)
-            except RuleError as exc:
+                calendar_line = await _import_calendar(store, knowledge_dir, Path(args.dir), ids, args.note)
+            except (RuleError, CalendarError) as exc:
                 return exc.reasons
-            changes = {"added": list(summary.added), "changed": list(summary.changed)}
+            changes = {"added": list(summary.added), "changed": list(summary.changed), "calendar": calendar_line}
             await AdminService(store, settings.admin_ids).audit(SERVER, "kb.import", str(args.dir), None, changes)
-            return summary
+            return summary, calendar_line
         finally:
             await store.close()
 
@@ -232,9 +268,10 @@ def _kb_import(args: argparse.Namespace, knowledge_dir: Path) -> int:
             print(reason, file=sys.stderr)
         print(f"error: kb import refused, nothing changed: {len(result)} problem(s)", file=sys.stderr)
         return 1
-    print(f"kb import: {len(result.changed)} changed {list(result.changed)}, {len(result.added)} added "
-          f"{list(result.added)}, {result.unchanged} unchanged, {result.untouched} not in {args.dir} (left as "
-          f"they are). A running bot serves them within {settings.knowledge_poll:g} s.")  # fmt: skip
+    summary, calendar_line = result
+    print(f"kb import: {len(summary.changed)} changed {list(summary.changed)}, {len(summary.added)} added "
+          f"{list(summary.added)}, {summary.unchanged} unchanged, {summary.untouched} not in {args.dir} (left as "
+          f"they are); {calendar_line}. A running bot serves them within {settings.knowledge_poll:g} s.")  # fmt: skip
     return 0
 
 

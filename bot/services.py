@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from bot.admin.roles import AdminService
 from bot.config import Settings
+from bot.editing.calendar import CalendarService
 from bot.editing.rules import RuleService
 from bot.editing.serving import ServedKnowledge
 from bot.editing.unanswered import UnansweredService
@@ -61,9 +62,14 @@ class Services:
     pending_edits: UserSlot  # rule changes in progress (bot/tg/handlers/staff/rule_edit.py)
     leader: Leader  # whether this replica runs the periodic sweeps
     quiz: QuizService  # /kuis rounds, in the short-lived store; counts of wrong answers in the database
-    calendar: Calendar = field(default_factory=lambda: Calendar(()))  # elections and their stages (knowledge/)
+    calendars: CalendarService | None = None  # the calendar's revisions (/calendar, kb import)
     ui: Messages = field(default_factory=lambda: Messages(TEMPLATES_DIR / "messages"))
     bot_username: str = ""  # known once the bot has asked Telegram who it is
+
+    @property
+    def calendar(self) -> Calendar:
+        """The elections and their stages in service now (swapped when an import changes them)."""
+        return self.knowledge.calendar
 
     @property
     def engine(self) -> Engine:

@@ -1,4 +1,5 @@
-"""The knowledge being served: the engine built from the newest rule revisions, swapped when they change.
+"""The knowledge being served: the engine built from the newest rule revisions, and the election calendar
+from the newest calendar revision, each swapped when it changes.
 
 A change made here (an edit, a rollback, a phrasing taught through /unanswered) swaps it at once:
 `RuleService` calls `refresh` after every change it commits. A change made by another process or replica
@@ -14,26 +15,35 @@ import logging
 import time
 from collections.abc import Callable
 
+from bot.editing.calendar import CalendarService
 from bot.editing.rules import RuleService
 from bot.engine import Engine, with_knowledge
+from bot.qa.calendar import Calendar
 
 log = logging.getLogger(__name__)
 
 
 class ServedKnowledge:
-    def __init__(self, engine: Engine, rules: RuleService) -> None:
+    def __init__(
+        self, engine: Engine, rules: RuleService, calendars: CalendarService | None = None,
+        calendar: Calendar | None = None,
+    ) -> None:  # fmt: skip
         self.engine = engine
         self.version = 0  # the rule revisions `engine` serves
+        self.calendar = calendar or Calendar(())
+        self.calendar_revision = 0  # the calendar revision `calendar` is (0: the file's, before the database)
         self._rules = rules
+        self._calendars = calendars
         self._lock = asyncio.Lock()
         rules.on_change(self.refresh)
 
     async def refresh(self) -> bool:
-        """Serve the rules as the database has them now, if they changed; questions asked from then on get
-        the new text. True if anything changed."""
+        """Serve the rules and the calendar as the database has them now, if they changed; questions asked
+        from then on get the new text. True if anything changed."""
         async with self._lock:
+            calendar = await self._refresh_calendar()
             if await self._rules.version() == self.version:
-                return False
+                return calendar
             started = time.perf_counter()
             version, kb = await self._rules.knowledge()
             # the new text at once, with the old intent model; then the model trained on it (1-2 s of CPU)
@@ -46,6 +56,17 @@ class ServedKnowledge:
                 version, served - started, time.perf_counter() - served, cpu,
             )  # fmt: skip
             return True
+
+    async def _refresh_calendar(self) -> bool:
+        if self._calendars is None or await self._calendars.number() == self.calendar_revision:
+            return False
+        revision = await self._calendars.current()
+        self.calendar = self._calendars.read(revision, self.engine.kb.rules)
+        self.calendar_revision = revision.revision if revision else 0
+        for problem in self.calendar.problems:  # refused at import; a rule retired since can still cause one
+            log.warning("calendar: %s", problem)
+        log.info("serving calendar revision %d", self.calendar_revision)
+        return True
 
 
 def _timed(build: Callable[..., Engine], *args: object) -> tuple[Engine, float]:

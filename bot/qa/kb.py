@@ -95,8 +95,8 @@ class Translation:
 @dataclass(frozen=True)
 class Scenario:
     """A quiz question drawn from its rule ("Bu Ani, guru PPPK, menyukai unggahan caleg…"). Its answer is the
-    rule's verdict and its article the rule's first basis, so a scenario cannot contradict or miscite the rule
-    it illustrates; `why` explains it in two sentences."""
+    rule's verdict and its article the rule's first checked basis, so a scenario cannot contradict or miscite
+    the rule it illustrates; `why` explains it in two sentences."""
 
     text: str
     why: str

@@ -1,6 +1,6 @@
 """The scenario quiz: which scenarios a round asks, and the round's state as it is answered.
 
-A scenario's answer is its rule's verdict and its article the rule's first basis (bot/qa/kb.py), so the quiz
+A scenario's answer is its rule's verdict and its article the rule's first checked basis (bot/qa/kb.py), so the quiz
 cannot teach anything the rules do not say. A round picks scenarios of every verdict in turn, each of another
 act, so it is not ten prohibitions in a row.
 

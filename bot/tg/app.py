@@ -32,6 +32,7 @@ from telegram.ext import (
 
 from bot.admin.roles import AdminService
 from bot.config import Settings, SettingsError
+from bot.editing.calendar import CalendarService
 from bot.editing.rules import RuleService
 from bot.editing.serving import ServedKnowledge
 from bot.editing.unanswered import UnansweredService
@@ -40,7 +41,7 @@ from bot.presentation.languages import LanguageChoices
 from bot.privacy.crypto import CryptoError
 from bot.privacy.keys import DraftKeys, KeyMismatch, check_value, load_keys
 from bot.privacy.throttle import Limits
-from bot.qa.calendar import load_calendar
+from bot.qa.calendar import CALENDAR_FILE, load_calendar
 from bot.qa.followups import FollowUps
 from bot.quiz.game import QuizService
 from bot.services import Services
@@ -57,7 +58,7 @@ from bot.tg import authorisation, callbacks, jobs, menus
 from bot.tg.context import BotContext
 from bot.tg.handlers import flows
 from bot.tg.handlers.public import browse, details, general, inline, questions, quiz
-from bot.tg.handlers.staff import admin, review, rule_edit, rules, stats, unanswered
+from bot.tg.handlers.staff import admin, calendar, review, rule_edit, rules, stats, unanswered
 from bot.tg.handlers.tips import report, status
 from bot.tg.ratelimit import RetryingRateLimiter
 from bot.tg.updates import PerChatUpdateProcessor
@@ -72,6 +73,7 @@ log = logging.getLogger(__name__)
 EVIDENCE_DIR = "evidence"  # where older versions kept evidence files; taken into the database at start-up
 STAFF_COMMANDS = {
     "admin": admin.on_admin_help,
+    "calendar": calendar.on_calendar,
     "grant": admin.on_grant,
     "revoke": admin.on_revoke,
     "admins": admin.on_admins,
@@ -145,24 +147,28 @@ def build_services(settings: Settings) -> Services:
     tip_store = TipStore(store)
     drafts = MemoryDrafts(ephemeral) if settings.database_url else DatabaseDrafts(tip_store)
     provinces = load_provinces(settings.knowledge_dir)
-    calendar = load_calendar(settings.knowledge_dir, set(provinces), set(engine.kb.rules))
-    for problem in calendar.problems:  # kb validate fails on these; the bot serves the elections that passed
+    from_file = load_calendar(settings.knowledge_dir, set(provinces), set(engine.kb.rules))
+    for problem in from_file.problems:  # kb validate fails on these; the bot serves the elections that passed
         log.warning("calendar: %s", problem)
-    files = EvidenceFiles(tip_store, vault)
-    tips = TipService(tip_store, vault, files, locator_key=keys.locator, drafts=drafts, calendar=calendar)
     rules = RuleService(store, engine.kb.sources, engine.kb.topics)
+    calendars = CalendarService(store, provinces)
+    knowledge = ServedKnowledge(engine, rules, calendars, from_file)  # the file's calendar until the database's
+    files = EvidenceFiles(tip_store, vault)
+    tips = TipService(
+        tip_store, vault, files, locator_key=keys.locator, drafts=drafts, calendar=lambda: knowledge.calendar
+    )
     choices, retired = load_categories(settings.knowledge_dir)
     return Services(
         leader=Leader(store),
         settings=settings,
-        knowledge=ServedKnowledge(engine, rules),
+        knowledge=knowledge,
+        calendars=calendars,
         store=store,
         questions=QuestionStore(store),
         user_keys=keys.users,
         drafts=DraftKeys(keys, lambda: tips.draft_keys),
         tips=tips,
         form=TipForm(choices, provinces, retired),
-        calendar=calendar,
         limits=Limits.build(ephemeral, settings.tip_daily_limit),
         admin=AdminService(store, settings.admin_ids),
         unanswered=UnansweredService(store, rules),
@@ -228,6 +234,12 @@ def build_application(settings: Settings, max_rate: float = 30, retry_backoff: f
                 "`python main.py kb import %s` loads the files, `kb export` writes the database out",
                 len(differ), settings.knowledge_dir, differ[0], settings.knowledge_dir,
             )  # fmt: skip
+        seed = settings.knowledge_dir / CALENDAR_FILE
+        await svc.calendars.open(seed.read_text(encoding="utf-8") if seed.is_file() else None)
+        current = await svc.calendars.current()
+        if seed.is_file() and current is not None and current.text != seed.read_text(encoding="utf-8"):
+            log.info("%s differs from the database's calendar (revision %d), which is what the bot serves",
+                     seed, current.revision)  # fmt: skip
         await svc.knowledge.refresh()
         await store.listen(RULES_CHANNEL, lambda: app.create_task(svc.knowledge.refresh(), name="reload"))
         svc.bot_username = app.bot.username or ""
@@ -337,6 +349,7 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(unanswered.on_button, pattern=callbacks.UnansweredButton.pattern()))
     app.add_handler(CallbackQueryHandler(rule_edit.on_rollback_confirmed, pattern=callbacks.RulesButton.pattern("k")))
     app.add_handler(CallbackQueryHandler(rules.on_button, pattern=callbacks.RulesButton.pattern()))
+    app.add_handler(CallbackQueryHandler(calendar.on_button, pattern=callbacks.CalendarButton.pattern()))
     app.add_handler(CommandHandler("start", general.on_start, filters=new_message))
     app.add_handler(CommandHandler(["help", "bantuan"], general.on_help, filters=new_message))
     app.add_handler(CommandHandler("bahasa", general.on_bahasa, filters=new_message))

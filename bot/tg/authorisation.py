@@ -33,11 +33,13 @@ STAFF_COMMANDS = {
     "rollback": "rules",
     "unanswered": "unanswered",
     "stats": "stats",
+    "calendar": "rules",
 }  # the permission each needs (bot/admin/roles.py); in staff members' menus only (bot/tg/menus.py)
 STAFF_BUTTONS: dict[type[callbacks.Button], str] = {
     callbacks.ReviewButton: "tips",
     callbacks.UnansweredButton: "unanswered",
     callbacks.RulesButton: "rules",
+    callbacks.CalendarButton: "rules",
 }
 
 

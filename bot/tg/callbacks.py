@@ -19,6 +19,7 @@ On the wire a button is its prefix and its fields, separated by ":" (the prefixe
   A:<action>:<a>:<b>              ReviewButton: tips review (bot/tg/handlers/staff/review.py); role checked per press
   U:<action>:<question_id>:<arg>  UnansweredButton: /unanswered (bot/tg/handlers/staff/unanswered.py)
   R:<action>:<a>:<b>              RulesButton: /rules (bot/tg/handlers/staff/rules.py); role checked per press
+  C:<action>                      CalendarButton: /calendar (bot/tg/handlers/staff/calendar.py); role checked per press
   K:<action>:<round>:<n>:<choice> QuizButton: /kuis (bot/tg/handlers/public/quiz.py)
 
 A `lang` field is the language of the reply the button is under ("" for the chat's): a question written in
@@ -213,3 +214,11 @@ class UnansweredButton(Button):
 @dataclass(frozen=True)
 class RulesButton(StaffButton):
     prefix = "R"
+
+
+@dataclass(frozen=True)
+class CalendarButton(Button):
+    """/calendar: `get` sends calendar.yaml, `put` waits for a new one."""
+
+    prefix = "C"
+    action: str

@@ -22,6 +22,7 @@ STAFF = [
     ("tips", ("owner", "reviewer")),
     ("export", ("owner", "reviewer")),
     ("rules", ("owner", "editor")),
+    ("calendar", ("owner", "editor")),
     ("unanswered", ("owner", "editor")),
     ("grant", ("owner",)),
     ("admins", ("owner",)),

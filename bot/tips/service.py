@@ -72,16 +72,22 @@ class TipService:
         files: EvidenceFiles,
         locator_key: bytes,
         drafts: DraftStore | None = None,
-        calendar: Calendar | None = None,
+        calendar: Calendar | Callable[[], Calendar] | None = None,
     ) -> None:
         self.store = store
         self.drafts = drafts or DatabaseDrafts(store)  # MemoryDrafts on PostgreSQL (bot/storage/drafts.py)
-        self.calendar = calendar or Calendar(())  # which election an incident's day was in, if the reporter did not say
+        # which election an incident's day was in, if the reporter did not say: the calendar in service now
+        fixed = calendar if isinstance(calendar, Calendar) else Calendar(())
+        self._calendar = calendar if callable(calendar) else (lambda: fixed)
         self.vault = vault
         self.files = files
         self._locator_key = locator_key
         self.draft_keys: set[str] = set()  # who has a draft, so their next message resumes it after a restart
         self._orphans: set[str] = set()  # evidence files nothing named at the last sweep
+
+    @property
+    def calendar(self) -> Calendar:
+        return self._calendar()
 
     async def open(self) -> None:
         if not self.drafts.in_database:  # drafts an earlier version kept in PostgreSQL: into memory, out of it

@@ -13,10 +13,10 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.tg.context import BotContext
-from bot.tg.handlers.staff import rule_edit
+from bot.tg.handlers.staff import calendar, rule_edit
 from bot.tg.handlers.tips import report, status
 
-FORMS = (rule_edit, status, report)  # the order the bot asks them in: the most specific first
+FORMS = (calendar, rule_edit, status, report)  # the order the bot asks them in: the most specific first
 
 
 async def route(update: Update, context: BotContext) -> None:
@@ -28,7 +28,9 @@ async def route(update: Update, context: BotContext) -> None:
 
 
 async def on_cancel(update: Update, context: BotContext) -> None:
-    """/batal: the open rule edit or /status follow-up, else the report draft (which says if there is none)."""
-    if await rule_edit.cancel(update, context) or await status.cancel(update, context):
-        return
+    """/batal: the awaited calendar upload, the open rule edit or /status follow-up, else the report draft
+    (which says if there is none)."""
+    for form in (calendar, rule_edit, status):
+        if await form.cancel(update, context):
+            return
     await report.on_cancel(update, context)

@@ -33,7 +33,7 @@ def upgrade() -> None:
     op.create_table(
         "calendar_revisions",
         sa.Column("revision", sa.Integer, primary_key=True, autoincrement=False),
-        sa.Column("body", sa.Text, nullable=False),  # the calendar in calendar.yaml's schema, as JSON
+        sa.Column("body", sa.Text, nullable=False),  # calendar.yaml as it was imported, comments and all
         sa.Column("author", sa.Text, nullable=False),
         sa.Column("created_at", TIME, nullable=False),
         sa.Column("note", sa.Text),

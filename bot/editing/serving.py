@@ -19,6 +19,7 @@ from bot.editing.calendar import CalendarService
 from bot.editing.rules import RuleService
 from bot.engine import Engine, with_knowledge
 from bot.qa.calendar import Calendar
+from bot.qa.kb import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,10 @@ class ServedKnowledge:
                 return calendar
             started = time.perf_counter()
             version, kb = await self._rules.knowledge()
+            if _same(kb, self.engine.kb):  # at start, the database seeded from the files the engine was built on
+                self.version = version
+                log.info("serving rule version %d, the rules the bot started with", version)
+                return True
             # the new text at once, with the old intent model; then the model trained on it (1-2 s of CPU)
             self.engine = await asyncio.to_thread(with_knowledge, self.engine, kb, False)
             self.version = version
@@ -67,6 +72,15 @@ class ServedKnowledge:
             log.warning("calendar: %s", problem)
         log.info("serving calendar revision %d", self.calendar_revision)
         return True
+
+
+def _same(a: KnowledgeBase, b: KnowledgeBase) -> bool:
+    """The same rules in the same order, and the same sources and topics: what the matcher and the renderer
+    are built from (dict equality alone ignores the order)."""
+    return all(
+        list(getattr(a, part).items()) == list(getattr(b, part).items())
+        for part in ("rules", "retired", "sources", "topics")
+    )
 
 
 def _timed(build: Callable[..., Engine], *args: object) -> tuple[Engine, float]:

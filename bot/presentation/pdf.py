@@ -19,22 +19,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fpdf import FPDF
-from matplotlib import get_data_path
-
-FONTS = Path(get_data_path()) / "fonts" / "ttf"
 BLANK = "." * 60
 LABEL_WIDTH = 60  # millimetres
 
 
 def pdf_from_markup(markup: str, title: str) -> bytes:
+    # imported here, as the charts import matplotlib: a third of a second at every start, for a rare request
+    from fpdf import FPDF
+    from matplotlib import get_data_path
+
+    fonts = Path(get_data_path()) / "fonts" / "ttf"
     pdf = FPDF(format="A4")
     pdf.set_title(title)
     pdf.set_creator("Netra")
     pdf.set_auto_page_break(auto=True, margin=18)
-    pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
-    pdf.add_font("DejaVu", "I", str(FONTS / "DejaVuSans-Oblique.ttf"))
+    pdf.add_font("DejaVu", "", str(fonts / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(fonts / "DejaVuSans-Bold.ttf"))
+    pdf.add_font("DejaVu", "I", str(fonts / "DejaVuSans-Oblique.ttf"))
     pdf.set_margins(20, 18, 20)
     pdf.add_page()
     width = pdf.w - pdf.l_margin - pdf.r_margin

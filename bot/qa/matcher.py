@@ -34,6 +34,7 @@ from rapidfuzz import fuzz, process
 
 from bot.qa.intent import OUT, IntentModel
 from bot.qa.kb import KnowledgeBase, Rule
+from bot.qa.kb_files import NoAnchorLoader
 from bot.qa.text import Normaliser
 
 Status = Literal["answer", "ambiguous", "none"]
@@ -266,7 +267,7 @@ class Calibration:
     def load(cls, path: Path) -> Calibration:
         if not path.is_file():
             return cls()
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=NoAnchorLoader) or {}
         weights = data.get("weights") or {}
         return cls(
             weights=tuple(float(weights.get(name, 0.0)) for name in FEATURES),

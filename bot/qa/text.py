@@ -28,6 +28,20 @@ _PARTICLE = re.compile(r"^([a-z0-9]{2,}?)(?:nya|lah|kah|pun)$")
 WORD_CACHE_SIZE = 20_000  # words remembered: the knowledge base's few thousand and what users type most
 
 
+@functools.lru_cache(maxsize=1)
+def _stemmer() -> object:
+    # Sastrawi's own CachedStemmer keeps every word it ever saw; `_stem` caches for it, bounded
+    return StemmerFactory().create_stemmer().delegatedStemmer
+
+
+@functools.lru_cache(maxsize=WORD_CACHE_SIZE)
+def _stem(word: str) -> str:
+    """Sastrawi's stem of one word (a pure function of the word), shared by every Normaliser in the process:
+    stemming the knowledge base's few thousand words takes most of a second, and a hot swap or a second
+    engine over other rules would otherwise stem them all again."""
+    return _stemmer().stem(word) or word  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True)
 class Lexicon:
     """The word lists that drive normalisation; see knowledge/lexicon.yaml for what each holds."""
@@ -76,8 +90,6 @@ class Normaliser:
 
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
-        # Sastrawi's own CachedStemmer keeps every word it ever saw; the LRU below caches for it, bounded
-        self._stemmer = StemmerFactory().create_stemmer().delegatedStemmer
         self._word = functools.lru_cache(maxsize=WORD_CACHE_SIZE)(self._resolve)
         self._phrase_re = (
             re.compile(r"\b(" + "|".join(map(re.escape, sorted(lexicon.phrases, key=len, reverse=True))) + r")\b")
@@ -118,10 +130,7 @@ class Normaliser:
         for part in _NON_WORD.split(expanded):
             if len(part) < 2 and not part.isdigit():
                 continue
-            if part in lex.keep or part in lex.no_stem or part.isdigit():
-                stem = part
-            else:
-                stem = self._stemmer.stem(part) or part
+            stem = part if part in lex.keep or part in lex.no_stem or part.isdigit() else _stem(part)
             stem = lex.synonyms.get(stem, lex.synonyms.get(part, stem))
             if stem in lex.stopwords or part in lex.stopwords:
                 continue

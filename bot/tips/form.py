@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.qa.kb_files import NoAnchorLoader
 from bot.tips.dates import parse_date
 from bot.tips.model import (
     ELECTIONS,
@@ -46,7 +47,7 @@ class Province:
 
 
 def load_provinces(knowledge_dir: Path) -> dict[str, Province]:
-    data = yaml.safe_load((knowledge_dir / "provinces.yaml").read_text(encoding="utf-8"))
+    data = yaml.load((knowledge_dir / "provinces.yaml").read_text(encoding="utf-8"), Loader=NoAnchorLoader)
     return {str(p["id"]): Province(str(p["id"]), p["name"], p["short"]) for p in data["provinces"]}
 
 
@@ -90,7 +91,7 @@ MAX_CATEGORY_LABEL = 24  # a phone shows a two-per-row button of this length who
 
 def load_categories(knowledge_dir: Path) -> tuple[list[Category], dict[str, tuple[str, str]]]:
     """The categories a reporter picks from, and the titles of retired ones (reports filed before keep them)."""
-    data = yaml.safe_load((knowledge_dir / "report_categories.yaml").read_text(encoding="utf-8"))
+    data = yaml.load((knowledge_dir / "report_categories.yaml").read_text(encoding="utf-8"), Loader=NoAnchorLoader)
     choices = [Category(**{k: str(item[k]) for k in ("id", "label", "en", "seen", "en_seen")})
                for item in data["categories"]]  # fmt: skip
     ids = [c.id for c in choices]

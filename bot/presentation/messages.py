@@ -10,18 +10,15 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-import yaml
-
 LANGUAGES = ("id", "en")
 
 
 class Messages:
     def __init__(self, folder: Path) -> None:
-        from bot.qa.kb_files import NoAnchorLoader  # here: kb_files needs the rule schema, which needs Messages
+        from bot.qa.kb_files import load_yaml  # here: kb_files needs the rule schema, which needs Messages
 
         self._text: dict[str, dict[str, str]] = {
-            lang: yaml.load((folder / f"{lang}.yaml").read_text(encoding="utf-8"), Loader=NoAnchorLoader)
-            for lang in LANGUAGES
+            lang: load_yaml((folder / f"{lang}.yaml").read_text(encoding="utf-8")) for lang in LANGUAGES
         }
 
     def __call__(self, key: str, lang: str, **fmt: object) -> str:

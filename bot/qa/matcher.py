@@ -29,12 +29,11 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-import yaml
 from rapidfuzz import fuzz, process
 
 from bot.qa.intent import OUT, IntentModel
 from bot.qa.kb import KnowledgeBase, Rule
-from bot.qa.kb_files import NoAnchorLoader
+from bot.qa.kb_files import load_yaml
 from bot.qa.text import Normaliser
 
 Status = Literal["answer", "ambiguous", "none"]
@@ -267,7 +266,7 @@ class Calibration:
     def load(cls, path: Path) -> Calibration:
         if not path.is_file():
             return cls()
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=NoAnchorLoader) or {}
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
         weights = data.get("weights") or {}
         return cls(
             weights=tuple(float(weights.get(name, 0.0)) for name in FEATURES),

@@ -28,10 +28,8 @@ _PARTICLE = re.compile(r"^([a-z0-9]{2,}?)(?:nya|lah|kah|pun)$")
 WORD_CACHE_SIZE = 20_000  # words remembered: the knowledge base's few thousand and what users type most
 
 
-@functools.lru_cache(maxsize=1)
-def _stemmer() -> object:
-    # Sastrawi's own CachedStemmer keeps every word it ever saw; `_stem` caches for it, bounded
-    return StemmerFactory().create_stemmer().delegatedStemmer
+# Sastrawi's own CachedStemmer keeps every word it ever saw; `_stem` caches for it, bounded
+_STEMMER = StemmerFactory().create_stemmer().delegatedStemmer
 
 
 @functools.lru_cache(maxsize=WORD_CACHE_SIZE)
@@ -39,7 +37,7 @@ def _stem(word: str) -> str:
     """Sastrawi's stem of one word (a pure function of the word), shared by every Normaliser in the process:
     stemming the knowledge base's few thousand words takes most of a second, and a hot swap or a second
     engine over other rules would otherwise stem them all again."""
-    return _stemmer().stem(word) or word  # type: ignore[attr-defined]
+    return _STEMMER.stem(word) or word
 
 
 @dataclass(frozen=True)

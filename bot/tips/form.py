@@ -11,9 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import yaml
-
-from bot.qa.kb_files import NoAnchorLoader
+from bot.qa.kb_files import load_yaml
 from bot.tips.dates import parse_date
 from bot.tips.model import (
     ELECTIONS,
@@ -47,7 +45,7 @@ class Province:
 
 
 def load_provinces(knowledge_dir: Path) -> dict[str, Province]:
-    data = yaml.load((knowledge_dir / "provinces.yaml").read_text(encoding="utf-8"), Loader=NoAnchorLoader)
+    data = load_yaml((knowledge_dir / "provinces.yaml").read_text(encoding="utf-8"))
     return {str(p["id"]): Province(str(p["id"]), p["name"], p["short"]) for p in data["provinces"]}
 
 
@@ -91,7 +89,7 @@ MAX_CATEGORY_LABEL = 24  # a phone shows a two-per-row button of this length who
 
 def load_categories(knowledge_dir: Path) -> tuple[list[Category], dict[str, tuple[str, str]]]:
     """The categories a reporter picks from, and the titles of retired ones (reports filed before keep them)."""
-    data = yaml.load((knowledge_dir / "report_categories.yaml").read_text(encoding="utf-8"), Loader=NoAnchorLoader)
+    data = load_yaml((knowledge_dir / "report_categories.yaml").read_text(encoding="utf-8"))
     choices = [Category(**{k: str(item[k]) for k in ("id", "label", "en", "seen", "en_seen")})
                for item in data["categories"]]  # fmt: skip
     ids = [c.id for c in choices]
